@@ -1,0 +1,295 @@
+// Command gan-train trains a GAN on MNIST (the default) or a folder of
+// images, writing a run folder with config, metrics, sample grids and
+// checkpoints. Run it with --help for the flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/gogan/gan/train"
+	"github.com/gogan/gan/train/data"
+)
+
+func main() {
+	os.Exit(run(os.Args, os.Stderr))
+}
+
+// exitCode maps an error to the process status: 2 for usage errors, 1 for
+// failures at run time, 130 for an interrupted (and saved) run.
+func exitCode(err error) int {
+	var ue train.UsageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, train.ErrInterrupted):
+		return 130
+	case errors.As(err, &ue), isFlagError(err):
+		return 2
+	}
+	return 1
+}
+
+func isFlagError(err error) bool {
+	s := err.Error()
+	return strings.HasPrefix(s, "flag provided but not defined") || strings.HasPrefix(s, "invalid value") ||
+		strings.Contains(s, "Required flag") || strings.HasPrefix(s, "flag needs an argument")
+}
+
+func run(args []string, stderr *os.File) int {
+	app := newApp(stderr)
+	err := app.Run(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "gan-train: %v\n", err)
+	}
+	return exitCode(err)
+}
+
+func newApp(stderr *os.File) *cli.App {
+	d := train.DefaultConfig()
+	return &cli.App{
+		Name:      "gan-train",
+		Usage:     "train a GAN on MNIST or a folder of images",
+		Version:   train.Version,
+		Writer:    os.Stdout,
+		ErrWriter: stderr,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "data", Value: "mnist", Usage: "`DIR` of images (searched recursively; first-level subfolders are classes), or mnist"},
+			&cli.IntFlag{Name: "image-size", Usage: "side of the square training images (default 28 for MNIST, 64 for folders)"},
+			&cli.IntFlag{Name: "channels", Value: 3, Usage: "1 (gray) or 3 (RGB) for folder data; MNIST is gray"},
+			&cli.BoolFlag{Name: "strict", Usage: "stop on an unreadable image instead of skipping it"},
+			&cli.StringFlag{Name: "model", Value: d.Model.Kind, Usage: "architecture: dcgan or mlp"},
+			&cli.BoolFlag{Name: "conditional", Usage: "condition G and D on the class label (needs labelled data)"},
+			&cli.IntFlag{Name: "z-dim", Value: d.Model.ZDim, Usage: "latent size"},
+			&cli.StringFlag{Name: "loss", Value: string(d.Loss), Usage: "nonsaturating, minimax, lsgan, hinge or wgan-gp"},
+			&cli.Float64Flag{Name: "r1", Usage: "R1 gradient penalty `GAMMA` on real data (0: off)"},
+			&cli.Float64Flag{Name: "gp-weight", Value: 10, Usage: "gradient penalty weight for wgan-gp"},
+			&cli.Float64Flag{Name: "ema", Usage: "`DECAY` of an exponential moving average of G used for samples and export (e.g. 0.999; 0: off)"},
+			&cli.Float64Flag{Name: "label-smoothing", Usage: "one-sided label smoothing: real target 1-`S` (e.g. 0.1)"},
+			&cli.IntFlag{Name: "d-steps", Value: d.DSteps, Usage: "D updates per G update"},
+			&cli.IntFlag{Name: "epochs", Usage: "epochs to train (default 5 when --steps is not given)"},
+			&cli.IntFlag{Name: "steps", Usage: "the step count to reach (instead of --epochs)"},
+			&cli.IntFlag{Name: "batch-size", Value: d.BatchSize, Usage: "images per batch"},
+			&cli.Float64Flag{Name: "lr-g", Value: d.LrG, Usage: "G's Adam learning rate"},
+			&cli.Float64Flag{Name: "lr-d", Value: d.LrD, Usage: "D's Adam learning rate"},
+			&cli.Float64Flag{Name: "beta1", Value: d.Beta1, Usage: "Adam beta1"},
+			&cli.Float64Flag{Name: "beta2", Value: d.Beta2, Usage: "Adam beta2"},
+			&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "random seed: the same seed and threads repeat a run exactly"},
+			&cli.IntFlag{Name: "threads", Usage: "kernel threads (0: all cores)"},
+			&cli.IntFlag{Name: "sample-every", Value: d.SampleEvery, Usage: "write a fixed-noise sample grid every `N` steps"},
+			&cli.IntFlag{Name: "checkpoint-every", Value: d.CkptEvery, Usage: "write checkpoints/latest.ckpt every `N` steps"},
+			&cli.StringFlag{Name: "out", Usage: "run folder (default runs/<data>-<model>-<time>); must be new or empty"},
+			&cli.StringFlag{Name: "resume", Usage: "continue the run in `DIR` with its saved settings"},
+		},
+		Action: trainAction,
+	}
+}
+
+func trainAction(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return train.UsageError{Err: fmt.Errorf("unexpected argument %q; see gan-train --help", c.Args().First())}
+	}
+	if c.IsSet("epochs") && c.IsSet("steps") {
+		return train.UsageError{Err: fmt.Errorf("give --epochs or --steps, not both")}
+	}
+	var cfg train.Config
+	var out string
+	var err error
+	if dir := c.String("resume"); dir != "" {
+		if c.IsSet("out") {
+			return train.UsageError{Err: fmt.Errorf("--out cannot be combined with --resume: the run continues in %s", dir)}
+		}
+		out = dir
+		if cfg, err = resumeConfig(c, dir); err != nil {
+			return err
+		}
+	} else {
+		if cfg, err = configFromFlags(c); err != nil {
+			return err
+		}
+		out = c.String("out")
+		if out == "" {
+			out = filepath.Join("runs", fmt.Sprintf("%s-%s-%s", dataName(cfg.Data), cfg.Model.Kind, time.Now().Format("20060102-150405")))
+		}
+		if err := train.CheckOutDir(out); err != nil {
+			return err
+		}
+	}
+	ds, err := train.LoadData(cfg, func(msg string) { fmt.Fprintln(c.App.ErrWriter, "warning:", msg) })
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	r, err := train.Start(cfg, ds, train.RunOptions{Out: out, Resume: c.IsSet("resume"), Log: c.App.ErrWriter, Terminal: isTerminal(c.App.ErrWriter)})
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	if c.IsSet("resume") {
+		if err := r.Restore(); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.App.ErrWriter, "resuming %s at step %d of %d\n", out, r.GAN.Step, r.Total())
+	} else {
+		fmt.Fprintf(c.App.ErrWriter, "training %s on %s (%d images) for %d steps into %s\n", cfg.Model.Kind, ds.Name(), ds.Len(), r.Total(), out)
+	}
+	if err := r.Train(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.App.ErrWriter, "done: %d steps; samples in %s, checkpoint %s\n", r.GAN.Step, filepath.Join(out, "samples"), r.CheckpointPath())
+	return nil
+}
+
+func dataName(d string) string {
+	if d == "mnist" {
+		return d
+	}
+	return filepath.Base(filepath.Clean(d))
+}
+
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func configFromFlags(c *cli.Context) (train.Config, error) {
+	cfg := train.DefaultConfig()
+	cfg.Data = c.String("data")
+	cfg.Strict = c.Bool("strict")
+	cfg.Model.Kind = c.String("model")
+	cfg.Model.ZDim = c.Int("z-dim")
+	cfg.Conditional = c.Bool("conditional")
+	cfg.Model.Size = c.Int("image-size")
+	if cfg.Data == "mnist" {
+		if c.IsSet("channels") && c.Int("channels") != 1 {
+			return cfg, train.UsageError{Err: fmt.Errorf("--channels %d: MNIST is gray (1 channel)", c.Int("channels"))}
+		}
+		if cfg.Model.Size == 0 {
+			cfg.Model.Size = 28
+		}
+		cfg.Model.Channels = 1
+	} else {
+		if cfg.Model.Size == 0 {
+			cfg.Model.Size = data.DefaultImageSize
+		}
+		cfg.Model.Channels = c.Int("channels")
+		if st, err := os.Stat(cfg.Data); err != nil || !st.IsDir() {
+			return cfg, train.UsageError{Err: fmt.Errorf("--data %s: no such folder (give a folder of images, or mnist)", cfg.Data)}
+		}
+	}
+	if cfg.Data == "mnist" && cfg.Model.Size != 28 {
+		return cfg, train.UsageError{Err: fmt.Errorf("--image-size %d: MNIST images are 28x28", cfg.Model.Size)}
+	}
+	l, err := train.ParseLoss(c.String("loss"))
+	if err != nil {
+		return cfg, train.UsageError{Err: fmt.Errorf("--loss: %v", err)}
+	}
+	cfg.Loss = l
+	cfg.R1, cfg.GPWeight, cfg.EMA, cfg.Smooth = c.Float64("r1"), c.Float64("gp-weight"), c.Float64("ema"), c.Float64("label-smoothing")
+	cfg.DSteps, cfg.BatchSize = c.Int("d-steps"), c.Int("batch-size")
+	cfg.Epochs, cfg.Steps = c.Int("epochs"), c.Int("steps")
+	if cfg.Epochs == 0 && cfg.Steps == 0 {
+		cfg.Epochs = 5
+	}
+	cfg.LrG, cfg.LrD, cfg.Beta1, cfg.Beta2 = c.Float64("lr-g"), c.Float64("lr-d"), c.Float64("beta1"), c.Float64("beta2")
+	cfg.Seed, cfg.Threads = c.Uint64("seed"), c.Int("threads")
+	cfg.SampleEvery, cfg.CkptEvery = c.Int("sample-every"), c.Int("checkpoint-every")
+	if err := cfg.Validate(); err != nil {
+		return cfg, train.UsageError{Err: err}
+	}
+	return cfg, nil
+}
+
+// resumeConfig reads a run's settings; --steps/--epochs may be raised, and
+// any other flag must repeat the saved value.
+func resumeConfig(c *cli.Context, dir string) (train.Config, error) {
+	saved, err := train.ReadConfig(filepath.Join(dir, "config.json"))
+	if err != nil {
+		return saved, train.UsageError{Err: fmt.Errorf("--resume %s: %v", dir, err)}
+	}
+	fresh, err := configFromFlags(c)
+	if err != nil && !c.IsSet("data") {
+		fresh = saved // flags alone may not validate without --data; compare against saved
+	} else if err != nil {
+		return saved, err
+	}
+	for _, f := range c.FlagNames() {
+		if !c.IsSet(f) || f == "resume" || f == "steps" || f == "epochs" {
+			continue
+		}
+		if !sameSetting(f, fresh, saved) {
+			return saved, train.UsageError{Err: fmt.Errorf("--%s differs from the saved run in %s; a resumed run keeps its settings (only --steps or --epochs may be raised)", f, dir)}
+		}
+	}
+	switch {
+	case c.IsSet("steps"):
+		saved.Steps, saved.Epochs = c.Int("steps"), 0
+	case c.IsSet("epochs"):
+		saved.Epochs, saved.Steps = c.Int("epochs"), 0
+	}
+	return saved, nil
+}
+
+func sameSetting(flag string, a, b train.Config) bool {
+	switch flag {
+	case "data":
+		return a.Data == b.Data
+	case "image-size":
+		return a.Model.Size == b.Model.Size
+	case "channels":
+		return a.Model.Channels == b.Model.Channels
+	case "model":
+		return a.Model.Kind == b.Model.Kind
+	case "z-dim":
+		return a.Model.ZDim == b.Model.ZDim
+	case "conditional":
+		return a.Conditional == b.Conditional
+	case "loss":
+		return a.Loss == b.Loss
+	case "batch-size":
+		return a.BatchSize == b.BatchSize
+	case "seed":
+		return a.Seed == b.Seed
+	case "threads":
+		return a.Threads == b.Threads
+	case "strict":
+		return a.Strict == b.Strict
+	case "r1":
+		return a.R1 == b.R1
+	case "gp-weight":
+		return a.GPWeight == b.GPWeight
+	case "ema":
+		return a.EMA == b.EMA
+	case "label-smoothing":
+		return a.Smooth == b.Smooth
+	case "d-steps":
+		return a.DSteps == b.DSteps
+	case "lr-g":
+		return a.LrG == b.LrG
+	case "lr-d":
+		return a.LrD == b.LrD
+	case "beta1":
+		return a.Beta1 == b.Beta1
+	case "beta2":
+		return a.Beta2 == b.Beta2
+	case "sample-every":
+		return a.SampleEvery == b.SampleEvery
+	case "checkpoint-every":
+		return a.CkptEvery == b.CkptEvery
+	}
+	return false
+}

@@ -1,0 +1,60 @@
+package models
+
+import (
+	"math/rand/v2"
+
+	"github.com/gogan/gan/train/nn"
+)
+
+// ngf is the channel width of the last generator block and of the first
+// discriminator block; each block further in doubles it (pytorch/examples).
+const ngf = 64
+
+// dcganG builds G's body for spec s, taking a (N, in) vector: Linear to
+// (width, base, base), then per block BatchNorm, ReLU and a stride-2
+// ConvTranspose2d(k4, p1), ending in Tanh. Layers followed by BatchNorm
+// have no bias. For 28 pixels this is exactly the reference model:
+// Linear(100, 6272) -> 128x7x7 -> 64x14x14 -> 1x28x28.
+func dcganG(s Spec, in int, rng *rand.Rand) *nn.Sequential {
+	base, blocks, _ := dcganPlan(s.Size)
+	width := ngf << (blocks - 1)
+	m := nn.NewSequential(
+		nn.NewLinear(in, width*base*base, false, rng),
+		nn.NewReshape(width, base, base),
+	)
+	for b := 0; b < blocks; b++ {
+		out := width / 2
+		bias := false
+		if b == blocks-1 {
+			out, bias = s.Channels, true
+		}
+		m.Append(nn.NewBatchNorm2d(width))
+		m.Append(nn.NewReLU())
+		m.Append(nn.NewConvTranspose2d(width, out, 4, 2, 1, 0, bias, rng))
+		width = out
+	}
+	m.Append(nn.NewTanh())
+	nn.DCGANInit(m, rng)
+	return m
+}
+
+// dcganD builds D's body: stride-2 Conv2d(k4, p1) blocks with LeakyReLU(0.2)
+// (BatchNorm after all but the first), then Linear to one logit. in is the
+// number of input channels (the image's, plus one for a label map).
+func dcganD(s Spec, in int, rng *rand.Rand) *nn.Sequential {
+	base, blocks, _ := dcganPlan(s.Size)
+	m := nn.NewSequential()
+	width := ngf
+	for b := 0; b < blocks; b++ {
+		m.Append(nn.NewConv2d(in, width, 4, 2, 1, b == 0, rng))
+		if b > 0 {
+			m.Append(nn.NewBatchNorm2d(width))
+		}
+		m.Append(nn.NewLeakyReLU(0.2))
+		in, width = width, width*2
+	}
+	m.Append(nn.NewFlatten())
+	m.Append(nn.NewLinear(in*base*base, 1, true, rng))
+	nn.DCGANInit(m, rng)
+	return m
+}

@@ -1,0 +1,118 @@
+package models
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/gogan/gan/train/nn"
+	"github.com/gogan/gan/train/tensor"
+)
+
+// Generator maps latents z (N, ZDim), and labels for a conditional model,
+// to images (N, C, H, W) in [-1, 1].
+type Generator struct {
+	nn.Container
+	Spec  Spec
+	embed *nn.Embedding // conditional only: label -> embedDim vector joined to z
+	main  *nn.Sequential
+}
+
+// Discriminator maps images (N, C, H, W), and labels for a conditional
+// model, to one raw score per image (N, 1): a logit for the BCE losses.
+type Discriminator struct {
+	nn.Container
+	Spec  Spec
+	embed *nn.Embedding // conditional only: label -> an extra H*W input plane
+	main  *nn.Sequential
+}
+
+// NewGenerator builds G for s with weights drawn from rng.
+func NewGenerator(s Spec, rng *rand.Rand) (*Generator, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	g := &Generator{Spec: s}
+	in := s.ZDim
+	if s.Classes > 0 {
+		g.embed = nn.Add(&g.Container, "label_emb", nn.NewEmbedding(s.Classes, embedDim, rng))
+		in += embedDim
+	}
+	switch s.Kind {
+	case "dcgan":
+		g.main = nn.Add(&g.Container, "main", dcganG(s, in, rng))
+	case "mlp":
+		g.main = nn.Add(&g.Container, "main", mlpG(s, in, rng))
+	}
+	return g, nil
+}
+
+// NewDiscriminator builds D for s with weights drawn from rng.
+func NewDiscriminator(s Spec, rng *rand.Rand) (*Discriminator, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	d := &Discriminator{Spec: s}
+	in := s.Channels
+	if s.Classes > 0 {
+		d.embed = nn.Add(&d.Container, "label_emb", nn.NewEmbedding(s.Classes, s.Size*s.Size, rng))
+		in++
+	}
+	switch s.Kind {
+	case "dcgan":
+		d.main = nn.Add(&d.Container, "main", dcganD(s, in, rng))
+	case "mlp":
+		d.main = nn.Add(&d.Container, "main", mlpD(s, in, rng))
+	}
+	return d, nil
+}
+
+func checkLabels(who string, s Spec, n int, labels []int) {
+	if s.Classes == 0 {
+		if labels != nil {
+			panic(fmt.Sprintf("models: %s: labels given to an unconditional model", who))
+		}
+		return
+	}
+	if len(labels) != n {
+		panic(fmt.Sprintf("models: %s: %d labels for a batch of %d", who, len(labels), n))
+	}
+}
+
+// Generate maps z (N, ZDim) to images; labels (one per row) are required
+// by a conditional model and must be nil otherwise.
+func (g *Generator) Generate(z *tensor.Tensor, labels []int) *tensor.Tensor {
+	if z.Rank() != 2 || z.Dim(1) != g.Spec.ZDim {
+		panic(fmt.Sprintf("models: Generator: z has shape %v, want (N, %d)", z.Shape(), g.Spec.ZDim))
+	}
+	checkLabels("Generator", g.Spec, z.Dim(0), labels)
+	if g.embed != nil {
+		z = tensor.Concat(1, z, g.embed.Lookup(labels))
+	}
+	return g.main.Forward(z)
+}
+
+// Forward is Generate for an unconditional model (nn.Module).
+func (g *Generator) Forward(z *tensor.Tensor) *tensor.Tensor { return g.Generate(z, nil) }
+
+// Score maps images (N, C, H, W) to raw scores (N, 1).
+func (d *Discriminator) Score(x *tensor.Tensor, labels []int) *tensor.Tensor {
+	s := d.Spec
+	if x.Rank() != 4 || x.Dim(1) != s.Channels || x.Dim(2) != s.Size || x.Dim(3) != s.Size {
+		panic(fmt.Sprintf("models: Discriminator: input shape %v, want (N, %d, %d, %d)", x.Shape(), s.Channels, s.Size, s.Size))
+	}
+	checkLabels("Discriminator", s, x.Dim(0), labels)
+	if d.embed != nil {
+		plane := tensor.Reshape(d.embed.Lookup(labels), x.Dim(0), 1, s.Size, s.Size)
+		x = tensor.Concat(1, x, plane)
+	}
+	return d.main.Forward(x)
+}
+
+// Forward is Score for an unconditional model (nn.Module).
+func (d *Discriminator) Forward(x *tensor.Tensor) *tensor.Tensor { return d.Score(x, nil) }
+
+// Main returns the body network, for export.
+func (g *Generator) Main() *nn.Sequential { return g.main }
+
+// Embedding returns the label table of a conditional generator, or nil.
+func (g *Generator) Embedding() *nn.Embedding { return g.embed }

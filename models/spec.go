@@ -1,0 +1,63 @@
+package models
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Spec names an architecture and its sizes. It is stored in run configs and
+// checkpoints, so its JSON form is part of the file format.
+type Spec struct {
+	Kind     string `json:"kind"` // "mlp" or "dcgan"
+	ZDim     int    `json:"z_dim"`
+	Size     int    `json:"image_size"` // square images of Size x Size
+	Channels int    `json:"channels"`   // 1 (gray) or 3 (RGB)
+	Classes  int    `json:"classes"`    // > 0 for a conditional model
+}
+
+// Kinds lists the architectures NewGenerator knows.
+var Kinds = []string{"dcgan", "mlp"}
+
+// embedDim is the size of G's label embedding, concatenated to z.
+const embedDim = 50
+
+// Validate reports, in words a user can act on, why s cannot be built.
+func (s Spec) Validate() error {
+	switch s.Kind {
+	case "dcgan":
+		if _, _, err := dcganPlan(s.Size); err != nil {
+			return err
+		}
+	case "mlp":
+		if s.Size < 1 || s.Size > 128 {
+			return fmt.Errorf("image size %d: the mlp model supports 1 to 128 pixels", s.Size)
+		}
+	default:
+		return fmt.Errorf("unknown model %q; choose one of %s", s.Kind, strings.Join(Kinds, ", "))
+	}
+	if s.Channels != 1 && s.Channels != 3 {
+		return fmt.Errorf("channels %d: use 1 (gray) or 3 (RGB)", s.Channels)
+	}
+	if s.ZDim < 1 {
+		return fmt.Errorf("z-dim %d: must be at least 1", s.ZDim)
+	}
+	if s.Classes < 0 {
+		return fmt.Errorf("classes %d: must not be negative", s.Classes)
+	}
+	return nil
+}
+
+// dcganPlan returns the base spatial size and the number of stride-2
+// up/down blocks for a DCGAN of the given size: 28 = 7*2^2 (the reference
+// MNIST model), 32 = 4*2^3, 64 = 4*2^4.
+func dcganPlan(size int) (base, blocks int, err error) {
+	switch size {
+	case 28:
+		return 7, 2, nil
+	case 32:
+		return 4, 3, nil
+	case 64:
+		return 4, 4, nil
+	}
+	return 0, 0, fmt.Errorf("image size %d: the dcgan model supports 28, 32 or 64 pixels (use --image-size)", size)
+}

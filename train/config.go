@@ -1,0 +1,122 @@
+package train
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/gogan/gan/models"
+)
+
+// Config is every setting of a run; config.json in the run folder holds it,
+// and it is enough to reproduce the run.
+type Config struct {
+	Data        string      `json:"data"` // "mnist" or an image folder
+	Strict      bool        `json:"strict"`
+	Model       models.Spec `json:"model"`
+	Conditional bool        `json:"conditional"`
+	Loss        Loss        `json:"loss"`
+	DSteps      int         `json:"d_steps"`
+	BatchSize   int         `json:"batch_size"`
+	Epochs      int         `json:"epochs"` // 0 when the run is measured in steps
+	Steps       int         `json:"steps"`  // the step count to reach
+	LrG         float64     `json:"lr_g"`
+	LrD         float64     `json:"lr_d"`
+	Beta1       float64     `json:"beta1"`
+	Beta2       float64     `json:"beta2"`
+	Seed        uint64      `json:"seed"`
+	Threads     int         `json:"threads"`
+	EMA         float64     `json:"ema"`
+	R1          float64     `json:"r1"`
+	GPWeight    float64     `json:"gp_weight"`
+	Smooth      float64     `json:"label_smoothing"` // real target = 1 - Smooth
+	SampleEvery int         `json:"sample_every"`
+	CkptEvery   int         `json:"checkpoint_every"`
+	Version     string      `json:"gogan_version"`
+}
+
+// Version is gogan's release, recorded in configs and exports.
+const Version = "0.1.0"
+
+// DefaultConfig returns the pytorch/examples DCGAN settings on MNIST.
+func DefaultConfig() Config {
+	return Config{
+		Data:        "mnist",
+		Model:       models.Spec{Kind: "dcgan", ZDim: 100, Size: 28, Channels: 1},
+		Loss:        NonSaturating,
+		DSteps:      1,
+		BatchSize:   64,
+		Epochs:      5,
+		LrG:         2e-4,
+		LrD:         2e-4,
+		Beta1:       0.5,
+		Beta2:       0.999,
+		Seed:        1,
+		SampleEvery: 500,
+		CkptEvery:   500,
+		Version:     Version,
+	}
+}
+
+// Hyper returns the loop settings of the config.
+func (c Config) Hyper() Hyper {
+	return Hyper{
+		Loss: c.Loss, ZDim: c.Model.ZDim, Classes: c.Model.Classes, DSteps: c.DSteps,
+		LrG: c.LrG, LrD: c.LrD, Beta1: c.Beta1, Beta2: c.Beta2,
+		GPWeight: c.GPWeight, R1: c.R1, EMA: c.EMA, RealLabel: 1 - c.Smooth,
+	}
+}
+
+// Validate checks the settings that do not depend on the data.
+func (c Config) Validate() error {
+	if err := c.Model.Validate(); err != nil {
+		return err
+	}
+	if _, err := ParseLoss(string(c.Loss)); err != nil {
+		return err
+	}
+	switch {
+	case c.BatchSize < 1:
+		return fmt.Errorf("--batch-size %d: must be at least 1", c.BatchSize)
+	case c.DSteps < 1:
+		return fmt.Errorf("--d-steps %d: must be at least 1", c.DSteps)
+	case c.LrG <= 0 || c.LrD <= 0:
+		return fmt.Errorf("--lr-g %g / --lr-d %g: learning rates must be positive", c.LrG, c.LrD)
+	case c.Beta1 < 0 || c.Beta1 >= 1 || c.Beta2 < 0 || c.Beta2 >= 1:
+		return fmt.Errorf("--beta1 %g / --beta2 %g: betas must be in [0, 1)", c.Beta1, c.Beta2)
+	case c.EMA < 0 || c.EMA >= 1:
+		return fmt.Errorf("--ema %g: the decay must be in [0, 1), e.g. 0.999", c.EMA)
+	case c.R1 < 0:
+		return fmt.Errorf("--r1 %g: must not be negative", c.R1)
+	case c.Smooth < 0 || c.Smooth >= 0.5:
+		return fmt.Errorf("--label-smoothing %g: must be in [0, 0.5)", c.Smooth)
+	case c.Epochs < 0 || c.Steps < 0:
+		return fmt.Errorf("--epochs and --steps must not be negative")
+	case c.Threads < 0:
+		return fmt.Errorf("--threads %d: must not be negative (0 means all cores)", c.Threads)
+	case c.SampleEvery < 1 || c.CkptEvery < 1:
+		return fmt.Errorf("--sample-every and --checkpoint-every must be at least 1")
+	}
+	return nil
+}
+
+// WriteJSON writes c as indented JSON.
+func (c Config) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(c)
+}
+
+// ReadConfig reads a run's config.json.
+func ReadConfig(path string) (Config, error) {
+	var c Config
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return c, fmt.Errorf("reading run config: %w", err)
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return c, fmt.Errorf("%s: not a valid gogan config: %v", path, err)
+	}
+	return c, nil
+}

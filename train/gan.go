@@ -1,0 +1,230 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/gogan/gan/train/nn"
+	"github.com/gogan/gan/train/tensor"
+)
+
+// Generator is what the loop trains as G: a module that maps latents (and
+// labels, for a conditional model) to images in [-1, 1].
+type Generator interface {
+	nn.Module
+	Generate(z *tensor.Tensor, labels []int) *tensor.Tensor
+}
+
+// Discriminator is what the loop trains as D: a module that maps images
+// (and labels) to one raw score per image, shaped (N, 1).
+type Discriminator interface {
+	nn.Module
+	Score(x *tensor.Tensor, labels []int) *tensor.Tensor
+}
+
+// Plain adapts an unconditional nn.Module (z -> image, or image -> score)
+// to Generator and Discriminator, so custom networks can be trained.
+type Plain struct{ nn.Module }
+
+// Generate runs the module on z; labels must be nil.
+func (p Plain) Generate(z *tensor.Tensor, labels []int) *tensor.Tensor { return p.Forward(z) }
+
+// Score runs the module on x; labels must be nil.
+func (p Plain) Score(x *tensor.Tensor, labels []int) *tensor.Tensor { return p.Forward(x) }
+
+// Hyper holds the settings of the adversarial updates.
+type Hyper struct {
+	Loss      Loss
+	ZDim      int
+	Classes   int     // > 0: conditional; fake labels are drawn uniformly
+	DSteps    int     // D updates per G update
+	LrG, LrD  float64 // Adam learning rates
+	Beta1     float64
+	Beta2     float64
+	GPWeight  float64 // WGAN-GP penalty weight (10 by default for wgan-gp)
+	R1        float64 // R1 penalty gamma on real data, any loss; 0 is off
+	EMA       float64 // decay of G's moving average; 0 is off
+	RealLabel float64 // BCE/LSGAN target for real data: 1, or less for one-sided smoothing
+}
+
+// Batch is a batch of real images (N, C, H, W) with labels (nil if none).
+type Batch struct {
+	X      *tensor.Tensor
+	Labels []int
+}
+
+// Stats are one step's losses and D's mean raw outputs.
+type Stats struct {
+	LossD, LossG float64
+	DReal, DFake float64
+}
+
+// GAN is the adversarial loop's state: both players, their optimisers, G's
+// moving average, the step count and the random stream for latents.
+type GAN struct {
+	G    Generator
+	D    Discriminator
+	EMA  Generator // nil unless Hyper.EMA > 0
+	OptG *nn.Adam
+	OptD *nn.Adam
+	H    Hyper
+	Step int
+
+	src *rand.PCG
+	rng *rand.Rand
+}
+
+// NewGAN prepares G and D for training. ema, when Hyper.EMA > 0, must be a
+// second generator of the same architecture; its weights start as G's.
+func NewGAN(g Generator, d Discriminator, ema Generator, h Hyper, seed uint64) (*GAN, error) {
+	if h.DSteps < 1 {
+		h.DSteps = 1
+	}
+	if h.RealLabel == 0 {
+		h.RealLabel = 1
+	}
+	if h.Loss == WGANGP && h.GPWeight == 0 {
+		h.GPWeight = 10
+	}
+	if _, err := ParseLoss(string(h.Loss)); err != nil {
+		return nil, err
+	}
+	t := &GAN{G: g, D: d, H: h}
+	t.OptG = nn.NewAdam(g.Params(), h.LrG, h.Beta1, h.Beta2, 1e-8, 0)
+	t.OptD = nn.NewAdam(d.Params(), h.LrD, h.Beta1, h.Beta2, 1e-8, 0)
+	if h.EMA > 0 {
+		if ema == nil {
+			return nil, fmt.Errorf("train: EMA decay %v needs a second generator", h.EMA)
+		}
+		if err := nn.LoadStateDict(ema, nn.StateDict(g)); err != nil {
+			return nil, fmt.Errorf("train: EMA generator does not match G: %w", err)
+		}
+		for _, p := range ema.Params() {
+			p.T.SetRequiresGrad(false)
+		}
+		nn.SetTraining(ema, false)
+		t.EMA = ema
+	}
+	t.src = rand.NewPCG(seed, 0x9e3779b97f4a7c15)
+	t.rng = rand.New(t.src)
+	nn.SetTraining(g, true)
+	nn.SetTraining(d, true)
+	return t, nil
+}
+
+// Sampler returns the generator used for samples and export: the moving
+// average when there is one, G otherwise.
+func (t *GAN) Sampler() Generator {
+	if t.EMA != nil {
+		return t.EMA
+	}
+	return t.G
+}
+
+// Noise draws n latents N(0, 1) from the loop's stream and, for a
+// conditional model, n uniform labels.
+func (t *GAN) Noise(n int) (*tensor.Tensor, []int) {
+	z := tensor.Randn(t.rng, 0, 1, n, t.H.ZDim)
+	var labels []int
+	if t.H.Classes > 0 {
+		labels = make([]int, n)
+		for i := range labels {
+			labels[i] = t.rng.IntN(t.H.Classes)
+		}
+	}
+	return z, labels
+}
+
+// RandState returns the latent stream's state for a checkpoint.
+func (t *GAN) RandState() ([]byte, error) { return t.src.MarshalBinary() }
+
+// SetRandState restores the latent stream.
+func (t *GAN) SetRandState(b []byte) error { return t.src.UnmarshalBinary(b) }
+
+func mean(x *tensor.Tensor) float64 {
+	s := 0.0
+	for _, v := range x.Data {
+		s += float64(v)
+	}
+	return s / float64(max(1, len(x.Data)))
+}
+
+// TrainStep runs H.DSteps discriminator updates, each on a batch from next,
+// then one generator update. The generator's fake batch of the last D
+// update is reused for the G update (as pytorch/examples does), and in the
+// G update D's weight gradients are not computed at all.
+func (t *GAN) TrainStep(next func() Batch) Stats {
+	var st Stats
+	var fake *tensor.Tensor
+	var fakeLabels []int
+	for k := 0; k < t.H.DSteps; k++ {
+		real := next()
+		n := real.X.Dim(0)
+		z, labels := t.Noise(n)
+		last := k == t.H.DSteps-1
+		if last {
+			fake = t.G.Generate(z, labels) // recorded: reused by the G step
+			fakeLabels = labels
+		} else {
+			tensor.NoGrad(func() { fake = t.G.Generate(z, labels) })
+		}
+		st.LossD, st.DReal, st.DFake = t.dStep(real, fake.Detach(), labels)
+	}
+	t.OptG.ZeroGrad()
+	out := t.D.Score(fake, fakeLabels)
+	lossG := t.H.Loss.GLoss(out)
+	var params []*tensor.Tensor
+	for _, p := range t.G.Params() {
+		params = append(params, p.T)
+	}
+	lossG.BackwardTo(params...)
+	t.OptG.Step()
+	st.LossG = float64(lossG.Item())
+	if t.EMA != nil {
+		t.updateEMA()
+	}
+	t.Step++
+	return st
+}
+
+// dStep updates D once and returns its loss and mean raw outputs.
+func (t *GAN) dStep(real Batch, fake *tensor.Tensor, fakeLabels []int) (loss, dReal, dFake float64) {
+	t.OptD.ZeroGrad()
+	outR := t.D.Score(real.X, real.Labels)
+	outF := t.D.Score(fake, fakeLabels)
+	l := t.H.Loss.DLoss(outR, outF, float32(t.H.RealLabel))
+	score := func(x *tensor.Tensor) *tensor.Tensor { return t.D.Score(x, real.Labels) }
+	if t.H.Loss == WGANGP {
+		eps := tensor.Uniform(t.rng, 0, 1, real.X.Dim(0), 1, 1, 1)
+		var mix *tensor.Tensor
+		tensor.NoGrad(func() {
+			mix = tensor.Add(tensor.Mul(eps, real.X), tensor.Mul(tensor.AddScalar(tensor.Neg(eps), 1), fake))
+		})
+		l = tensor.Add(l, tensor.Scale(GradPenalty(score, mix, 1), float32(t.H.GPWeight)))
+	}
+	if t.H.R1 > 0 {
+		l = tensor.Add(l, tensor.Scale(GradPenalty(score, real.X, -1), float32(t.H.R1/2)))
+	}
+	l.Backward()
+	t.OptD.Step()
+	return float64(l.Item()), mean(outR), mean(outF)
+}
+
+// updateEMA moves the average toward G: ema = d*ema + (1-d)*g for weights;
+// BatchNorm statistics are averaged the same way.
+func (t *GAN) updateEMA() {
+	d := float32(t.H.EMA)
+	src, dst := nn.StateDict(t.G), nn.StateDict(t.EMA)
+	for i := range src {
+		a, b := dst[i].T.Data, src[i].T.Data
+		for j := range a {
+			a[j] = d*a[j] + (1-d)*b[j]
+		}
+	}
+}
+
+// Finite reports whether both losses are finite numbers.
+func (s Stats) Finite() bool {
+	return !math.IsNaN(s.LossD) && !math.IsInf(s.LossD, 0) && !math.IsNaN(s.LossG) && !math.IsInf(s.LossG, 0)
+}

@@ -1,0 +1,222 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/gogan/gan/train/data"
+	"github.com/gogan/gan/train/nn"
+	"github.com/gogan/gan/train/tensor"
+)
+
+func defaultThreads() int { return runtime.GOMAXPROCS(0) }
+
+// Train runs the loop to the configured step count, writing metrics,
+// sample grids and checkpoints into the run folder. When ctx is cancelled
+// (SIGINT, SIGTERM) it saves a checkpoint and returns ErrInterrupted.
+func (r *Run) Train(ctx context.Context) error {
+	var err error
+	if r.metrics, err = OpenMetrics(filepath.Join(r.Dir, "metrics.csv"), r.GAN.Step); err != nil {
+		return err
+	}
+	r.start, r.startAt = time.Now(), r.GAN.Step
+	elapsed0 := 0.0
+	if n := len(r.metrics.Records); n > 0 {
+		elapsed0 = r.metrics.Records[n-1].ElapsedS
+	}
+	cfg := r.Cfg
+	c, h, w := r.Data.Shape()
+	next := func() Batch {
+		b := r.loader.Next()
+		r.epoch = b.Epoch
+		var labels []int
+		if cfg.Model.Classes > 0 {
+			labels = b.Labels
+		}
+		return Batch{X: tensor.New(b.Images, b.N, c, h, w), Labels: labels}
+	}
+	lastLog := time.Now()
+	stepStart := time.Now()
+	for r.GAN.Step < r.total {
+		if ctx.Err() != nil {
+			r.endProgress()
+			if err := r.flushAll(); err != nil {
+				return err
+			}
+			fmt.Fprintf(r.opt.Log, "stopped at step %d; checkpoint saved. Continue with: gan-train --resume %s\n", r.GAN.Step, r.Dir)
+			return ErrInterrupted
+		}
+		st := r.GAN.TrainStep(next)
+		now := time.Now()
+		ips := float64(cfg.BatchSize*cfg.DSteps) / now.Sub(stepStart).Seconds()
+		stepStart = now
+		if !st.Finite() {
+			r.endProgress()
+			r.metrics.Flush()
+			return fmt.Errorf("training diverged at step %d: loss_d=%v loss_g=%v; the last good checkpoint (%s) is kept. Try a lower --lr-d/--lr-g or another --loss",
+				r.GAN.Step, st.LossD, st.LossG, r.CheckpointPath())
+		}
+		rec := Record{Step: r.GAN.Step, Epoch: r.epoch, LossD: st.LossD, LossG: st.LossG, DReal: st.DReal, DFake: st.DFake,
+			ImagesPerS: ips, ElapsedS: elapsed0 + time.Since(r.start).Seconds()}
+		if err := r.metrics.Add(rec); err != nil {
+			return fmt.Errorf("writing metrics: %w", err)
+		}
+		if msg := r.watch.observe(cfg.Loss, st); msg != "" {
+			r.endProgress()
+			fmt.Fprintf(r.opt.Log, "warning at step %d: %s\n", r.GAN.Step, msg)
+		}
+		r.progress(rec, &lastLog)
+		if r.GAN.Step%cfg.SampleEvery == 0 && r.GAN.Step < r.total {
+			if err := r.writeSamples(); err != nil {
+				return err
+			}
+		}
+		if r.GAN.Step%cfg.CkptEvery == 0 && r.GAN.Step < r.total {
+			if err := r.metrics.Flush(); err != nil {
+				return err
+			}
+			if err := r.Save(); err != nil {
+				return err
+			}
+		}
+	}
+	r.endProgress()
+	if r.opt.OnEnd != nil {
+		if err := r.opt.OnEnd(r); err != nil {
+			return err
+		}
+	}
+	if err := r.flushAll(); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (r *Run) flushAll() error {
+	if err := r.metrics.Flush(); err != nil {
+		return err
+	}
+	if err := r.writeSamples(); err != nil {
+		return err
+	}
+	return r.Save()
+}
+
+// writeSamples draws the fixed-noise grid with the sampling generator in
+// eval mode and redraws losses.png.
+func (r *Run) writeSamples() error {
+	g := r.GAN.Sampler()
+	var out *tensor.Tensor
+	nn.SetTraining(g, false)
+	tensor.NoGrad(func() { out = g.Generate(r.fixedZ, r.fixedY) })
+	if g == r.GAN.G {
+		nn.SetTraining(g, true)
+	}
+	s := r.Cfg.Model
+	img := Grid(out.Data, out.Dim(0), s.Channels, s.Size, s.Size, 8)
+	path := filepath.Join(r.Dir, "samples", fmt.Sprintf("step-%06d.png", r.GAN.Step))
+	if err := WriteFileAtomic(path, func(w io.Writer) error { return EncodePNG(w, img) }); err != nil {
+		return err
+	}
+	return r.writeLossPlot()
+}
+
+func (r *Run) writeLossPlot() error {
+	recs := r.metrics.Records
+	// Average into at most ~600 points so the curves read as trends.
+	stride := max(1, len(recs)/600)
+	var x, ld, lg []float64
+	for i := 0; i < len(recs); i += stride {
+		var a, b float64
+		n := 0
+		for j := i; j < min(i+stride, len(recs)); j++ {
+			a += recs[j].LossD
+			b += recs[j].LossG
+			n++
+		}
+		x = append(x, float64(recs[i].Step))
+		ld = append(ld, a/float64(n))
+		lg = append(lg, b/float64(n))
+	}
+	img := PlotLines("losses ("+string(r.Cfg.Loss)+")", 720, 360,
+		Series{Name: "loss_d", Color: color.RGBA{200, 40, 40, 255}, X: x, Y: ld},
+		Series{Name: "loss_g", Color: color.RGBA{40, 80, 200, 255}, X: x, Y: lg})
+	return WriteFileAtomic(filepath.Join(r.Dir, "losses.png"), func(w io.Writer) error { return EncodePNG(w, img) })
+}
+
+// progress shows a bar on a terminal, or a plain line every few seconds.
+func (r *Run) progress(rec Record, lastLog *time.Time) {
+	done := r.GAN.Step - r.startAt
+	rate := float64(done) / time.Since(r.start).Seconds()
+	eta := time.Duration(float64(r.total-r.GAN.Step)/math.Max(rate, 1e-9)) * time.Second
+	status := fmt.Sprintf("step %d/%d epoch %d loss_d %.3f loss_g %.3f %.0f img/s ETA %s",
+		r.GAN.Step, r.total, rec.Epoch, rec.LossD, rec.LossG, rate*float64(r.Cfg.BatchSize*r.Cfg.DSteps), eta.Round(time.Second))
+	if r.opt.Terminal {
+		if time.Since(*lastLog) < 100*time.Millisecond && r.GAN.Step < r.total {
+			return
+		}
+		*lastLog = time.Now()
+		const width = 24
+		filled := width * r.GAN.Step / max(1, r.total)
+		fmt.Fprintf(r.opt.Log, "\r[%s%s] %s\x1b[K", strings.Repeat("#", filled), strings.Repeat(".", width-filled), status)
+		return
+	}
+	if time.Since(*lastLog) >= 5*time.Second || r.GAN.Step == r.total {
+		*lastLog = time.Now()
+		fmt.Fprintln(r.opt.Log, status)
+	}
+}
+
+func (r *Run) endProgress() {
+	if r.opt.Terminal {
+		fmt.Fprintln(r.opt.Log)
+	}
+}
+
+// collapseWatch warns once when D wins outright for a long stretch: its
+// outputs separate real from fake beyond what the loss can still use.
+type collapseWatch struct {
+	streak int
+	warned bool
+}
+
+const collapseSteps = 300
+
+func (c *collapseWatch) observe(l Loss, st Stats) string {
+	var wins bool
+	var why string
+	switch l {
+	case Minimax, NonSaturating:
+		// D(x) > 0.98 and D(G(z)) < 0.02: G's gradient has all but vanished.
+		wins = st.DReal > 3.9 && st.DFake < -3.9
+		why = "D gives real images p>0.98 and generated ones p<0.02"
+	case LSGAN:
+		wins = st.DReal > 0.9 && st.DFake < 0.1
+		why = "D scores real images >0.9 and generated ones <0.1"
+	case Hinge:
+		wins = st.DReal > 1 && st.DFake < -1
+		why = "both hinge margins are met, so D's loss is zero"
+	case WGANGP:
+		wins = st.DReal-st.DFake > 50
+		why = "the critic's real-fake gap exceeds 50"
+	}
+	if !wins {
+		c.streak = 0
+		return ""
+	}
+	c.streak++
+	if c.streak == collapseSteps && !c.warned {
+		c.warned = true
+		return fmt.Sprintf("D has won outright for %d steps (%s); G may have collapsed. Look at the samples; consider --r1, label smoothing or a lower --lr-d", collapseSteps, why)
+	}
+	return ""
+}
+
+var _ = data.LoaderState{}

@@ -1,0 +1,217 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gogan/gan/models"
+	"github.com/gogan/gan/train/data"
+	"github.com/gogan/gan/train/tensor"
+)
+
+// UsageError marks a problem with the user's settings (exit status 2).
+type UsageError struct{ Err error }
+
+func (e UsageError) Error() string { return e.Err.Error() }
+func (e UsageError) Unwrap() error { return e.Err }
+
+func usage(format string, args ...any) error { return UsageError{fmt.Errorf(format, args...)} }
+
+// ErrInterrupted is returned when the run stopped on a signal after saving
+// its checkpoint.
+var ErrInterrupted = errors.New("interrupted")
+
+// RunOptions are the parts of a run that are not training settings.
+type RunOptions struct {
+	Out      string    // the run folder
+	Resume   bool      // continue the run in Out
+	Log      io.Writer // progress and warnings (stderr)
+	Terminal bool      // Log is a terminal: draw a progress bar
+	// OnEnd, when set, is called with the trained loop before the final
+	// checkpoint (the export hooks in here).
+	OnEnd func(r *Run) error
+}
+
+// Run is a training run in progress.
+type Run struct {
+	Cfg     Config
+	Dir     string
+	GAN     *GAN
+	Data    data.Dataset
+	loader  *data.Loader
+	metrics *MetricsLog
+	opt     RunOptions
+	fixedZ  *tensor.Tensor
+	fixedY  []int
+	total   int
+	start   time.Time
+	startAt int
+	epoch   int
+	watch   collapseWatch
+}
+
+// LoadData opens the dataset a config names.
+func LoadData(cfg Config, warn func(string)) (data.Dataset, error) {
+	if cfg.Data == "" || cfg.Data == "mnist" {
+		ds, err := data.LoadMNIST(data.DefaultMNISTDir(), "train")
+		if err != nil {
+			return nil, err
+		}
+		return ds, nil
+	}
+	return data.LoadFolder(cfg.Data, data.FolderOptions{
+		Size: cfg.Model.Size, Channels: cfg.Model.Channels, Strict: cfg.Strict, Warn: warn})
+}
+
+// Start prepares a run: it checks the settings against the data, creates
+// or reopens the run folder, builds the networks and, when resuming,
+// restores the checkpoint.
+func Start(cfg Config, ds data.Dataset, opt RunOptions) (*Run, error) {
+	if opt.Log == nil {
+		opt.Log = io.Discard
+	}
+	c, h, w := ds.Shape()
+	if h != w {
+		return nil, fmt.Errorf("dataset %s has %dx%d images; gogan trains on square images", ds.Name(), w, h)
+	}
+	cfg.Model.Channels, cfg.Model.Size = c, h
+	if cfg.Conditional {
+		if ds.NumClasses() < 2 {
+			return nil, usage("--conditional needs labelled data, but %s has no class labels (for a folder, put each class in its own subfolder)", ds.Name())
+		}
+		cfg.Model.Classes = ds.NumClasses()
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, UsageError{err}
+	}
+	if ds.Len() < cfg.BatchSize {
+		return nil, usage("--batch-size %d is larger than the dataset (%d images)", cfg.BatchSize, ds.Len())
+	}
+	tensor.SetThreads(cfg.Threads)
+	if cfg.Threads == 0 {
+		tensor.SetThreads(defaultThreads())
+	}
+	r := &Run{Cfg: cfg, Dir: opt.Out, Data: ds, opt: opt}
+	if err := r.openFolder(); err != nil {
+		return nil, err
+	}
+	if err := r.build(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func (r *Run) openFolder() error {
+	if err := os.MkdirAll(filepath.Join(r.Dir, "samples"), 0o755); err != nil {
+		return fmt.Errorf("--out %s: cannot create the run folder: %w", r.Dir, err)
+	}
+	if err := os.MkdirAll(filepath.Join(r.Dir, "checkpoints"), 0o755); err != nil {
+		return fmt.Errorf("--out %s: cannot create the run folder: %w", r.Dir, err)
+	}
+	return WriteFileAtomic(filepath.Join(r.Dir, "config.json"), r.Cfg.WriteJSON)
+}
+
+// CheckOutDir refuses a non-empty folder for a new run.
+func CheckOutDir(dir string) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil
+		}
+		return usage("--out %s: %v", dir, err)
+	}
+	if len(ents) > 0 {
+		return usage("--out %s is not empty; choose a new folder, or continue that run with --resume %s", dir, dir)
+	}
+	return nil
+}
+
+func (r *Run) build() error {
+	cfg := r.Cfg
+	init := rand.New(rand.NewPCG(cfg.Seed, 1))
+	g, err := models.NewGenerator(cfg.Model, init)
+	if err != nil {
+		return UsageError{err}
+	}
+	d, err := models.NewDiscriminator(cfg.Model, init)
+	if err != nil {
+		return UsageError{err}
+	}
+	var ema Generator
+	if cfg.EMA > 0 {
+		e, _ := models.NewGenerator(cfg.Model, rand.New(rand.NewPCG(cfg.Seed, 3)))
+		ema = e
+	}
+	if r.GAN, err = NewGAN(g, d, ema, cfg.Hyper(), cfg.Seed); err != nil {
+		return err
+	}
+	if r.loader, err = data.NewLoader(r.Data, data.LoaderOptions{BatchSize: cfg.BatchSize, DropLast: true, Seed: cfg.Seed}); err != nil {
+		return err
+	}
+	r.total = cfg.Steps
+	if r.total == 0 {
+		r.total = cfg.Epochs * r.loader.BatchesPerEpoch()
+	}
+	// The sample grid's latents come from their own stream, so they are the
+	// same at every step and across resumes.
+	fr := rand.New(rand.NewPCG(cfg.Seed, 2))
+	const gridN = 64
+	r.fixedZ = tensor.Randn(fr, 0, 1, gridN, cfg.Model.ZDim)
+	if k := cfg.Model.Classes; k > 0 {
+		r.fixedY = make([]int, gridN)
+		for i := range r.fixedY {
+			r.fixedY[i] = (i % 8) % k // one class per column
+			if k > 8 {
+				r.fixedY[i] = i % k
+			}
+		}
+	}
+	return nil
+}
+
+// CheckpointPath is where the run's latest checkpoint lives.
+func (r *Run) CheckpointPath() string { return filepath.Join(r.Dir, "checkpoints", "latest.ckpt") }
+
+// Restore continues from the run folder's latest checkpoint.
+func (r *Run) Restore() error {
+	ck, err := ReadCheckpoint(r.CheckpointPath())
+	if err != nil {
+		return err
+	}
+	if err := ck.Restore(r.GAN); err != nil {
+		return err
+	}
+	if err := r.loader.Restore(ck.Meta.Loader); err != nil {
+		return fmt.Errorf("checkpoint: data position: %w", err)
+	}
+	r.epoch = ck.Meta.Epoch
+	if ck.Meta.KernelPath != tensor.KernelPath() || ck.Meta.Threads != tensor.Threads() {
+		fmt.Fprintf(r.opt.Log, "note: the checkpoint was written with kernel %s and %d threads, now %s and %d; the run continues, but not bit-identically\n",
+			ck.Meta.KernelPath, ck.Meta.Threads, tensor.KernelPath(), tensor.Threads())
+	}
+	return nil
+}
+
+// Total is the step count the run trains to.
+func (r *Run) Total() int { return r.total }
+
+// Close releases the data loader.
+func (r *Run) Close() {
+	r.loader.Close()
+	if r.metrics != nil {
+		r.metrics.Close()
+	}
+}
+
+// Save writes the latest checkpoint.
+func (r *Run) Save() error {
+	return SaveCheckpoint(r.CheckpointPath(), r.GAN, Meta{
+		Config: r.Cfg, Epoch: r.epoch, Loader: r.loader.State(),
+		KernelPath: tensor.KernelPath(), Threads: tensor.Threads(),
+	})
+}
