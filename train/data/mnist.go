@@ -1,0 +1,206 @@
+package data
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// IDX magic numbers: two zero bytes, the element type (0x08 = unsigned byte)
+// and the number of dimensions.
+const (
+	idxImagesMagic = 0x00000803 // 2051: (N, rows, cols) bytes
+	idxLabelsMagic = 0x00000801 // 2049: (N) bytes
+)
+
+// maxIDXBytes bounds the payload a header may announce, so a corrupt header fails
+// with a message instead of a multi-gigabyte allocation. MNIST's largest is 47 MB.
+const maxIDXBytes = 1 << 30
+
+// mnistFiles names the image and label files of each split, as published.
+var mnistFiles = map[string][2]string{
+	"train": {"train-images-idx3-ubyte", "train-labels-idx1-ubyte"},
+	"test":  {"t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"},
+}
+
+// LoadMNIST reads the "train" (60000) or "test" (10000) split of MNIST from dir,
+// which holds the four IDX files, each gzip'd (name.gz, as published) or plain.
+// Images are (1,28,28); labels are the digits 0..9. Fashion-MNIST uses the same
+// file names and format, so it loads too.
+func LoadMNIST(dir, split string) (*Images, error) {
+	names, ok := mnistFiles[split]
+	if !ok {
+		return nil, fmt.Errorf("mnist: unknown split %q (want \"train\" or \"test\")", split)
+	}
+	imgPath, err := findIDX(dir, names[0])
+	if err != nil {
+		return nil, err
+	}
+	lblPath, err := findIDX(dir, names[1])
+	if err != nil {
+		return nil, err
+	}
+	dims, pix, err := readIDXFile(imgPath, idxImagesMagic)
+	if err != nil {
+		return nil, err
+	}
+	_, raw, err := readIDXFile(lblPath, idxLabelsMagic)
+	if err != nil {
+		return nil, err
+	}
+	n, h, w := dims[0], dims[1], dims[2]
+	if len(raw) != n {
+		return nil, fmt.Errorf("mnist: %s has %d images but %s has %d labels; rerun make setup", imgPath, n, lblPath, len(raw))
+	}
+	labels := make([]int, n)
+	for i, l := range raw {
+		if l > 9 {
+			return nil, fmt.Errorf("mnist: %s: label %d of image %d is not a digit 0..9; rerun make setup", lblPath, l, i)
+		}
+		labels[i] = int(l)
+	}
+	classes := make([]string, 10)
+	for i := range classes {
+		classes[i] = strconv.Itoa(i)
+	}
+	return NewImages("mnist", 1, h, w, pix, labels, classes), nil
+}
+
+// findIDX returns the path of name.gz, or of plain name when only that exists.
+func findIDX(dir, name string) (string, error) {
+	gz := filepath.Join(dir, name+".gz")
+	for _, p := range []string{gz, filepath.Join(dir, name)} {
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("mnist: %s: %v", p, err)
+		}
+	}
+	return "", fmt.Errorf("mnist: %s: file not found; run make setup to download MNIST (or set GOGAN_DATA to the data folder)", gz)
+}
+
+// readIDXFile reads an unsigned-byte IDX file, gzip'd or plain, whose magic must be want.
+// Errors name the file and end with what to do.
+func readIDXFile(path string, want uint32) (dims []int, payload []byte, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("mnist: %v", err)
+	}
+	defer f.Close()
+	dims, payload, err = ReadIDX(f, want)
+	if err != nil {
+		return nil, nil, fmt.Errorf("mnist: %s: %v; rerun make setup", path, err)
+	}
+	return dims, payload, nil
+}
+
+// ReadIDX reads one unsigned-byte IDX stream (the MNIST format: big-endian magic,
+// then one big-endian uint32 per dimension, then the bytes row-major). A gzip'd
+// stream is recognised by its header and decompressed. The magic must equal want
+// (2051 for (N,rows,cols) images, 2049 for (N) labels), the payload must be
+// complete, and nothing may follow it; reading to the end also makes gzip verify
+// its checksum.
+func ReadIDX(r io.Reader, want uint32) (dims []int, payload []byte, err error) {
+	if want>>8 != 0x08 {
+		panic(fmt.Sprintf("data: ReadIDX: magic %#x is not an unsigned-byte IDX type", want))
+	}
+	br := bufio.NewReader(r)
+	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, nil, fmt.Errorf("bad gzip header: %v", err)
+		}
+		defer zr.Close()
+		br = bufio.NewReader(zr)
+	}
+	var magic uint32
+	if err := binary.Read(br, binary.BigEndian, &magic); err != nil {
+		return nil, nil, fmt.Errorf("truncated: no IDX header (%v)", readErr(err))
+	}
+	if magic != want {
+		return nil, nil, fmt.Errorf("bad magic %d (want %d)", magic, want)
+	}
+	dims = make([]int, magic&0xff)
+	size := int64(1)
+	for i := range dims {
+		var d uint32
+		if err := binary.Read(br, binary.BigEndian, &d); err != nil {
+			return nil, nil, fmt.Errorf("truncated: header ends before dimension %d (%v)", i, readErr(err))
+		}
+		dims[i] = int(d)
+		size *= int64(d)
+		if size > maxIDXBytes {
+			return nil, nil, fmt.Errorf("implausible dimensions %v (over %d bytes)", dims[:i+1], int64(maxIDXBytes))
+		}
+	}
+	for i, d := range dims[1:] {
+		if d == 0 {
+			return nil, nil, fmt.Errorf("dimension %d is zero in %v", i+1, dims)
+		}
+	}
+	payload = make([]byte, size)
+	if n, err := io.ReadFull(br, payload); err != nil {
+		return nil, nil, fmt.Errorf("truncated: dimensions %v need %d data bytes, stream ends after %d (%v)", dims, size, n, readErr(err))
+	}
+	var extra [1]byte
+	switch n, err := br.Read(extra[:]); {
+	case n > 0:
+		return nil, nil, fmt.Errorf("data continues past the %d bytes of dimensions %v", size, dims)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return nil, nil, fmt.Errorf("truncated: gzip stream ends before its trailer")
+	case err != io.EOF:
+		return nil, nil, fmt.Errorf("corrupt after the %d data bytes: %v", size, err)
+	}
+	return dims, payload, nil
+}
+
+// readErr gives io's end-of-stream errors a plainer wording.
+func readErr(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return errors.New("unexpected end of file")
+	}
+	return err
+}
+
+// DataDir returns the root data folder: $GOGAN_DATA when set, else data/ in the
+// module root (the nearest folder at or above the working directory holding
+// go.mod), else "data". The setup script fills it; MNIST lives in DataDir()/mnist.
+func DataDir() string {
+	if env := os.Getenv("GOGAN_DATA"); env != "" {
+		return env
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return "data"
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, "data")
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "data"
+		}
+		dir = parent
+	}
+}
+
+// DefaultMNISTDir returns DataDir()/mnist. As a convenience, when GOGAN_DATA
+// itself holds the MNIST files (it was pointed at the mnist folder), that folder
+// is returned instead.
+func DefaultMNISTDir() string {
+	root := DataDir()
+	if os.Getenv("GOGAN_DATA") != "" {
+		if _, err := findIDX(root, mnistFiles["train"][0]); err == nil {
+			return root
+		}
+	}
+	return filepath.Join(root, "mnist")
+}
