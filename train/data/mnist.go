@@ -171,14 +171,29 @@ func readErr(err error) error {
 
 // DataDir returns the root data folder: $GOGAN_DATA when set, else data/ in the
 // module root (the nearest folder at or above the working directory holding
-// go.mod), else "data". The setup script fills it; MNIST lives in DataDir()/mnist.
+// go.mod), else data/ beside the bin/ folder of the running binary (so an
+// installed bin/gan-train works from any folder), else "data". The setup
+// script fills it; MNIST lives in DataDir()/mnist.
 func DataDir() string {
 	if env := os.Getenv("GOGAN_DATA"); env != "" {
 		return env
 	}
+	if d := moduleData(); d != "" {
+		return d
+	}
+	if exe, err := os.Executable(); err == nil {
+		d := filepath.Join(filepath.Dir(filepath.Dir(exe)), "data")
+		if st, err := os.Stat(d); err == nil && st.IsDir() {
+			return d
+		}
+	}
+	return "data"
+}
+
+func moduleData() string {
 	dir, err := os.Getwd()
 	if err != nil {
-		return "data"
+		return ""
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
@@ -186,7 +201,7 @@ func DataDir() string {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "data"
+			return ""
 		}
 		dir = parent
 	}
