@@ -73,6 +73,9 @@ func (r *Run) Train(ctx context.Context) error {
 			fmt.Fprintf(r.opt.Log, "warning at step %d: %s\n", r.GAN.Step, msg)
 		}
 		r.progress(rec, &lastLog)
+		if r.opt.OnStep != nil {
+			r.opt.OnStep()
+		}
 		if r.GAN.Step%cfg.SampleEvery == 0 && r.GAN.Step < r.total {
 			if err := r.writeSamples(); err != nil {
 				return err

@@ -35,6 +35,8 @@ type RunOptions struct {
 	// OnEnd, when set, is called with the trained loop before the final
 	// checkpoint (the export hooks in here).
 	OnEnd func(r *Run) error
+	// OnStep, when set, is called after every step (tests use it).
+	OnStep func()
 }
 
 // Run is a training run in progress.

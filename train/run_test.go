@@ -182,3 +182,28 @@ func flip(b []byte, i int) []byte {
 }
 
 var _ = tensor.Zeros
+
+// A cancelled context (SIGINT/SIGTERM in gan-train) stops the loop with a
+// saved checkpoint that a resume continues from.
+func TestInterruptSavesCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	r, err := Start(toyConfig("mlp", 50), toyData(40), RunOptions{Out: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	steps := 0
+	r.opt.OnStep = func() {
+		if steps++; steps == 3 {
+			cancel()
+		}
+	}
+	if err := r.Train(ctx); !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("Train after cancel: %v", err)
+	}
+	ck, err := ReadCheckpoint(r.CheckpointPath())
+	if err != nil || ck.Meta.Step != 3 {
+		t.Fatalf("checkpoint after interrupt: %v (%+v)", err, ck)
+	}
+}
