@@ -1,0 +1,64 @@
+package nn
+
+import (
+	"math/rand/v2"
+
+	"github.com/gogan/gan/train/tensor"
+)
+
+// Conv2d is torch.nn.Conv2d with square kernels, one stride and one padding
+// for both axes: (N,C,H,W) -> (N,F,H',W').
+type Conv2d struct {
+	In, Out, Kernel, Stride, Pad int
+	Weight                       *tensor.Tensor // (F,C,k,k)
+	Bias                         *tensor.Tensor // (F), or nil
+}
+
+// NewConv2d returns a convolution with PyTorch's default initialisation
+// drawn from rng.
+func NewConv2d(in, out, kernel, stride, pad int, bias bool, rng *rand.Rand) *Conv2d {
+	c := &Conv2d{In: in, Out: out, Kernel: kernel, Stride: stride, Pad: pad,
+		Weight: tensor.Zeros(out, in, kernel, kernel).SetRequiresGrad(true)}
+	if bias {
+		c.Bias = tensor.Zeros(out).SetRequiresGrad(true)
+	}
+	defaultInit(c.Weight, c.Bias, rng)
+	return c
+}
+
+// Forward convolves x.
+func (c *Conv2d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return tensor.Conv2d(x, c.Weight, c.Bias, c.Stride, c.Pad)
+}
+
+// Params returns weight and, if present, bias.
+func (c *Conv2d) Params() []Param { return weightBias(c.Weight, c.Bias) }
+
+// ConvTranspose2d is torch.nn.ConvTranspose2d with square kernels:
+// (N,C,H,W) -> (N,F,(H-1)*stride-2*pad+k+outPad, ...). The weight is laid
+// out (C,F,k,k) as in PyTorch.
+type ConvTranspose2d struct {
+	In, Out, Kernel, Stride, Pad, OutPad int
+	Weight                               *tensor.Tensor // (C,F,k,k)
+	Bias                                 *tensor.Tensor // (F), or nil
+}
+
+// NewConvTranspose2d returns a transposed convolution with PyTorch's
+// default initialisation drawn from rng (fan_in is F*k*k there).
+func NewConvTranspose2d(in, out, kernel, stride, pad, outPad int, bias bool, rng *rand.Rand) *ConvTranspose2d {
+	c := &ConvTranspose2d{In: in, Out: out, Kernel: kernel, Stride: stride, Pad: pad, OutPad: outPad,
+		Weight: tensor.Zeros(in, out, kernel, kernel).SetRequiresGrad(true)}
+	if bias {
+		c.Bias = tensor.Zeros(out).SetRequiresGrad(true)
+	}
+	defaultInit(c.Weight, c.Bias, rng)
+	return c
+}
+
+// Forward applies the transposed convolution to x.
+func (c *ConvTranspose2d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return tensor.ConvTranspose2d(x, c.Weight, c.Bias, c.Stride, c.Pad, c.OutPad)
+}
+
+// Params returns weight and, if present, bias.
+func (c *ConvTranspose2d) Params() []Param { return weightBias(c.Weight, c.Bias) }
