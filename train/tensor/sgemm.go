@@ -11,7 +11,8 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	sgemmImpl(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
-// sgemmImpl is the dispatch point; the fast path replaces it at init.
+// sgemmImpl is the dispatch point; selectSgemm (sgemm_pack.go) installs the
+// chosen path at init.
 var sgemmImpl = SgemmRef
 
 // kernelPath names the sgemm path in use.
@@ -19,7 +20,9 @@ var kernelPath = "generic"
 
 // KernelPath returns the name of the sgemm kernel in use ("generic",
 // "avx2", "avx512"); checkpoints record it because results are bit-identical
-// only on the same path.
+// only on the same path. The fastest path the CPU supports is chosen at init;
+// the environment variable GOGAN_KERNEL=generic|avx2|avx512 forces one (init
+// panics if the CPU lacks it), e.g. to check or compare paths on one machine.
 func KernelPath() string { return kernelPath }
 
 func checkGemm(transA, transB bool, m, n, k, la, lda, lb, ldb, lc, ldc int) {
