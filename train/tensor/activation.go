@@ -31,17 +31,36 @@ func Relu(a *Tensor) *Tensor { return LeakyRelu(a, 0) }
 
 // LeakyRelu returns a where a > 0 and slope*a elsewhere.
 func LeakyRelu(a *Tensor, slope float32) *Tensor {
-	out := unary(a, func(v float32) float32 {
-		if v > 0 {
-			return v
+	out := Zeros(a.shape...)
+	parallelFor(len(a.Data), 1<<15, func(lo, hi int) {
+		src, dst := a.Data[lo:hi], out.Data[lo:hi]
+		for i, v := range src {
+			if v > 0 {
+				dst[i] = v
+			} else {
+				dst[i] = slope * v
+			}
 		}
-		return slope * v
 	})
 	name := "LeakyRelu"
 	if slope == 0 {
 		name = "Relu"
 	}
 	return record(out, name, func(g *Tensor, need []bool) []*Tensor {
+		if !Recording() {
+			gi := Zeros(a.shape...)
+			parallelFor(len(a.Data), 1<<15, func(lo, hi int) {
+				src, gs, dst := a.Data[lo:hi], g.Data[lo:hi], gi.Data[lo:hi]
+				for i, v := range src {
+					if v > 0 {
+						dst[i] = gs[i]
+					} else {
+						dst[i] = slope * gs[i]
+					}
+				}
+			})
+			return []*Tensor{gi}
+		}
 		// The mask is piecewise constant in a, so g*mask is exact to any order.
 		mask := unary(a, func(v float32) float32 {
 			if v > 0 {
@@ -49,9 +68,6 @@ func LeakyRelu(a *Tensor, slope float32) *Tensor {
 			}
 			return slope
 		})
-		if !Recording() {
-			return []*Tensor{zipWith(g, mask, func(g, m float32) float32 { return g * m })}
-		}
 		return []*Tensor{Mul(g, mask)}
 	}, a)
 }
