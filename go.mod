@@ -11,4 +11,5 @@ require (
 	golang.org/x/image v0.25.0
 	golang.org/x/sys v0.50.0 // indirect
 	gonum.org/v1/gonum v0.17.0 // indirect
+	google.golang.org/protobuf v1.36.12
 )

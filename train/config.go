@@ -16,6 +16,7 @@ type Config struct {
 	Strict      bool        `json:"strict"`
 	Model       models.Spec `json:"model"`
 	Conditional bool        `json:"conditional"`
+	ClassNames  []string    `json:"class_names,omitempty"` // label order; filled by Start for a conditional run
 	Loss        Loss        `json:"loss"`
 	DSteps      int         `json:"d_steps"`
 	BatchSize   int         `json:"batch_size"`

@@ -87,6 +87,7 @@ func Start(cfg Config, ds data.Dataset, opt RunOptions) (*Run, error) {
 			return nil, usage("--conditional needs labelled data, but %s has no class labels (for a folder, put each class in its own subfolder)", ds.Name())
 		}
 		cfg.Model.Classes = ds.NumClasses()
+		cfg.ClassNames = ds.ClassNames()
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, UsageError{err}

@@ -90,7 +90,8 @@ func newApp(stderr *os.File) *cli.App {
 			&cli.StringFlag{Name: "out", Usage: "run folder (default runs/<data>-<model>-<time>); must be new or empty"},
 			&cli.StringFlag{Name: "resume", Usage: "continue the run in `DIR` with its saved settings"},
 		},
-		Action: trainAction,
+		Action:   trainAction,
+		Commands: []*cli.Command{exportCommand()},
 	}
 }
 
@@ -144,6 +145,9 @@ func trainAction(c *cli.Context) error {
 		fmt.Fprintf(c.App.ErrWriter, "training %s on %s (%d images) for %d steps into %s\n", cfg.Model.Kind, ds.Name(), ds.Len(), r.Total(), out)
 	}
 	if err := r.Train(ctx); err != nil {
+		return err
+	}
+	if err := exportFinished(r, c.App.ErrWriter); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.App.ErrWriter, "done: %d steps; samples in %s, checkpoint %s\n", r.GAN.Step, filepath.Join(out, "samples"), r.CheckpointPath())
