@@ -1,0 +1,312 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+)
+
+// row is one line of the table: a gogan number, the peer it is held
+// against, and which way is better.
+type row struct {
+	metric, unit string
+	gogan, peer  float64
+	haveG, haveP bool
+	vs           string // who the peer is: gonum, torch
+	lowerBetter  bool
+}
+
+// The Go benchmark names the report knows how to pair.
+var (
+	reSgemm    = regexp.MustCompile(`^BenchmarkSgemm/(.+)/(\d+)$`)
+	reGonum    = regexp.MustCompile(`^BenchmarkGonumSgemm/(\d+)$`)
+	reStep     = regexp.MustCompile(`^BenchmarkDCGANStep/batch=(\d+)$`)
+	reGenerate = regexp.MustCompile(`^BenchmarkDCGAN(?:Generate|Infer)\w*/batch=(\d+)$`)
+)
+
+// Configurations always listed, so a benchmark that did not run shows as "-"
+// rather than vanishing from the table.
+var (
+	defaultSgemmSizes = []int{1024}
+	defaultStepBatch  = []int{64, 256}
+	defaultGenBatch   = []int{1024}
+)
+
+// otherCPUWarn is how many cores other processes may keep busy during a
+// peer run before the report calls the numbers untrustworthy.
+const otherCPUWarn = 0.25
+
+// loadWarn is the 1-minute load average before the run above which the
+// machine was already busy: the Go side has no finer measure of contention.
+const loadWarn = 1.0
+
+// rows pairs the results into table rows. Benchmarks it cannot pair are
+// listed after the pairs with no peer.
+func (res *results) rows() []row {
+	used := map[string]bool{}
+	var out []row
+
+	// sgemm: each gogan kernel path against gonum and against torch's BLAS.
+	paths := map[int][]string{}
+	sizes := append([]int(nil), defaultSgemmSizes...)
+	for _, name := range res.order {
+		if m := reSgemm.FindStringSubmatch(name); m != nil {
+			n, _ := strconv.Atoi(m[2])
+			paths[n] = append(paths[n], m[1])
+			sizes = append(sizes, n)
+		} else if m := reGonum.FindStringSubmatch(name); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			sizes = append(sizes, n)
+		}
+	}
+	for _, p := range res.peer {
+		if p.mode == "sgemm" {
+			if n, err := strconv.Atoi(strings.TrimPrefix(p.key, "size=")); err == nil {
+				sizes = append(sizes, n)
+			}
+		}
+	}
+	for _, n := range uniqSorted(sizes) {
+		gonumName := fmt.Sprintf("BenchmarkGonumSgemm/%d", n)
+		gonum, haveGonum := res.bench[gonumName].median("GFLOP/s")
+		used[gonumName] = true
+		torch, haveTorch := res.peer[fmt.Sprintf("sgemm size=%d", n)].median("gflops")
+		ps := paths[n]
+		if len(ps) == 0 {
+			ps = []string{"-"}
+		}
+		for _, path := range ps {
+			name := fmt.Sprintf("BenchmarkSgemm/%s/%d", path, n)
+			used[name] = true
+			g, haveG := res.bench[name].median("GFLOP/s")
+			metric := fmt.Sprintf("sgemm %s n=%d", path, n)
+			out = append(out,
+				row{metric: metric, unit: "GFLOP/s", gogan: g, haveG: haveG, peer: gonum, haveP: haveGonum, vs: "gonum"},
+				row{metric: metric, unit: "GFLOP/s", gogan: g, haveG: haveG, peer: torch, haveP: haveTorch, vs: "torch"})
+		}
+	}
+
+	// DCGAN training step and generator inference against the torch peer.
+	out = append(out, res.modelRows("dcgan train step", reStep, "BenchmarkDCGANStep", "train", defaultStepBatch, used)...)
+	out = append(out, res.modelRows("dcgan G inference", reGenerate, "", "infer", defaultGenBatch, used)...)
+
+	// Everything else gogan measured, unpaired.
+	for _, name := range res.order {
+		if used[name] {
+			continue
+		}
+		b := res.bench[name]
+		units := customUnits(b)
+		if len(units) == 0 {
+			units = []string{"ns/op"}
+		}
+		for _, u := range units {
+			v, ok := b.median(u)
+			out = append(out, row{metric: strings.TrimPrefix(name, "Benchmark"), unit: u, gogan: v, haveG: ok,
+				lowerBetter: u == "ns/op" || strings.HasSuffix(u, "-MB")})
+		}
+	}
+	return out
+}
+
+// modelRows pairs gogan benchmarks named like re (batch in group 1) with peer
+// runs of mode, as images/s and peak memory. fallback names the gogan
+// benchmark for a batch it did not run; empty leaves the gogan side "-".
+func (res *results) modelRows(label string, re *regexp.Regexp, fallback, mode string, batches []int, used map[string]bool) []row {
+	names := map[int]string{}
+	all := append([]int(nil), batches...)
+	for _, name := range res.order {
+		if m := re.FindStringSubmatch(name); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			if _, dup := names[n]; !dup {
+				names[n] = name
+			}
+			all = append(all, n)
+		}
+	}
+	for _, p := range res.peer {
+		if p.mode == mode {
+			if n, err := strconv.Atoi(strings.TrimPrefix(p.key, "batch=")); err == nil {
+				all = append(all, n)
+			}
+		}
+	}
+	var out []row
+	for _, n := range uniqSorted(all) {
+		name, ok := names[n]
+		if !ok && fallback != "" {
+			name = fmt.Sprintf("%s/batch=%d", fallback, n)
+		}
+		used[name] = true
+		b := res.bench[name]
+		p := res.peer[fmt.Sprintf("%s batch=%d", mode, n)]
+		metric := fmt.Sprintf("%s batch=%d", label, n)
+		g, haveG := b.median("images/s")
+		v, haveP := p.median("images_per_s")
+		out = append(out, row{metric: metric, unit: "images/s", gogan: g, haveG: haveG, peer: v, haveP: haveP, vs: "torch"})
+		g, haveG = b.median("peak-MB")
+		v, haveP = p.median("peak_rss_mb")
+		out = append(out, row{metric: metric, unit: "peak-MB", gogan: g, haveG: haveG, peer: v, haveP: haveP, vs: "torch", lowerBetter: true})
+	}
+	return out
+}
+
+// customUnits lists a benchmark's metrics other than the ones go test adds
+// itself, sorted for a stable table.
+func customUnits(b *benchmark) []string {
+	var us []string
+	for u := range b.metrics {
+		switch u {
+		case "ns/op", "B/op", "allocs/op", "MB/s":
+			continue
+		}
+		us = append(us, u)
+	}
+	sort.Strings(us)
+	return us
+}
+
+func uniqSorted(v []int) []int {
+	sort.Ints(v)
+	out := v[:0]
+	for i, x := range v {
+		if i == 0 || x != v[i-1] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// fmtNum keeps about four significant digits without exponent notation.
+func fmtNum(v float64) string {
+	switch a := math.Abs(v); {
+	case a >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case a >= 10:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	default:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	}
+}
+
+// write prints the header, warnings and table. cpuModel, cpus and simd come
+// from /proc/cpuinfo.
+func (res *results) write(w io.Writer, cpuModel string, cpus int, simd []string) error {
+	cpu := cpuModel
+	if cpu == "" {
+		cpu = "unknown"
+	}
+	if res.goCPU != "" && res.goCPU != cpuModel {
+		cpu += " (go test: " + res.goCPU + ")"
+	}
+	fmt.Fprintf(w, "cpu:      %s, %d logical CPUs, %s\n", cpu, cpus, strings.Join(simd, " "))
+
+	goThreads, peerThreads := "-", "-"
+	if res.goProcs > 0 {
+		goThreads = strconv.Itoa(res.goProcs)
+	}
+	blas, torch, coretype := "", "", ""
+	var warnings []string
+	if res.load > loadWarn {
+		warnings = append(warnings, fmt.Sprintf("the machine was busy before the run (1-minute load %.2f): both sides may read low", res.load))
+	}
+	for _, id := range sortedKeys(res.peer) {
+		p := res.peer[id]
+		if t := p.fields["threads"]; t != "" {
+			if peerThreads != "-" && peerThreads != t {
+				warnings = append(warnings, fmt.Sprintf("peer runs used different thread counts (%s and %s)", peerThreads, t))
+			}
+			peerThreads = t
+		}
+		if b := p.fields["blas"]; b != "" {
+			blas = b
+		}
+		if t := p.fields["torch"]; t != "" {
+			torch = t
+		}
+		if c := p.fields["openblas_coretype"]; c != "" {
+			coretype = " (OPENBLAS_CORETYPE=" + c + ")"
+		}
+		if o, ok := p.median("other_cpu"); ok && o > otherCPUWarn {
+			warnings = append(warnings, fmt.Sprintf("peer %s: other processes kept %.2f cores busy while it ran; rerun on a quiet machine", id, o))
+		}
+		if p.fields["blas"] == "reference" {
+			warnings = append(warnings, fmt.Sprintf("peer %s: torch used the reference BLAS, an unfair peer (about 6x slow); fix: apt-get install libopenblas0-openmp", id))
+		}
+	}
+	fmt.Fprintf(w, "threads:  gogan GOMAXPROCS=%s, peer torch threads=%s\n", goThreads, peerThreads)
+	if goThreads != "-" && peerThreads != "-" && goThreads != peerThreads {
+		warnings = append(warnings, fmt.Sprintf("gogan ran on %s threads and the peer on %s: ratios compare unequal machines", goThreads, peerThreads))
+	}
+	if torch != "" {
+		fmt.Fprintf(w, "peer:     torch %s, BLAS %s%s\n", torch, blas, coretype)
+	}
+	for _, s := range warnings {
+		fmt.Fprintf(w, "WARNING:  %s\n", s)
+	}
+	fmt.Fprintln(w)
+
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "metric\tunit\tgogan\tpeer\tratio\tvs\tbetter")
+	for _, r := range res.rows() {
+		g, p, ratio := "-", "-", "-"
+		if r.haveG {
+			g = fmtNum(r.gogan)
+		}
+		if r.haveP {
+			p = fmtNum(r.peer)
+		}
+		if r.haveG && r.haveP && r.peer != 0 {
+			ratio = fmtRatio(r.gogan/r.peer) + "x"
+		}
+		vs, better := r.vs, "higher"
+		if vs == "" {
+			vs = "-"
+		}
+		if r.lowerBetter {
+			better = "lower"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.metric, r.unit, g, p, ratio, vs, better)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(w, "\nratio = gogan / peer: above 1x gogan is ahead where higher is better, behind where lower is.")
+	// The peer's peak includes what importing torch costs before any work,
+	// which a reader weighing peak-MB ratios should know.
+	if base, ok := res.peerBaseRSS(); ok && err == nil {
+		_, err = fmt.Fprintf(w, "peer peak-MB includes about %s MB that torch holds before the first step.\n", fmtNum(base))
+	}
+	return err
+}
+
+// fmtRatio keeps small ratios readable: 0.0123, not 0.01.
+func fmtRatio(v float64) string {
+	if math.Abs(v) < 0.1 {
+		return strconv.FormatFloat(v, 'g', 2, 64)
+	}
+	return fmtNum(v)
+}
+
+// peerBaseRSS is the median RSS of the peer runs after setup, before timing.
+func (res *results) peerBaseRSS() (float64, bool) {
+	var v []float64
+	for _, p := range res.peer {
+		v = append(v, p.values["base_rss_mb"]...)
+	}
+	return median(v)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bytes"
+	"math"
+	"os"
+	"strings"
+	"testing"
+)
+
+func readString(t *testing.T, s string) *results {
+	t.Helper()
+	res := newResults()
+	if err := res.read(strings.NewReader(s)); err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// findRow returns the row for metric, unit and peer, failing if absent.
+func findRow(t *testing.T, rows []row, metric, unit, vs string) row {
+	t.Helper()
+	for _, r := range rows {
+		if r.metric == metric && r.unit == unit && r.vs == vs {
+			return r
+		}
+	}
+	t.Fatalf("no row %q %q vs %q", metric, unit, vs)
+	return row{}
+}
+
+func TestParseBenchLines(t *testing.T) {
+	res := readString(t, `
+BenchmarkDCGANStep/batch=64
+BenchmarkDCGANStep/batch=64-2   20  220000000 ns/op  290.9 images/s  150.0 peak-MB
+BenchmarkDCGANStep/batch=64-2   20  220000000 ns/op  310.1 images/s  152.0 peak-MB
+BenchmarkBroken-2  --- FAIL: BenchmarkBroken
+BenchmarkOdd-2  10  5 ns/op  7
+peer train batch=64 images_per_s=446.0 blas=openblas
+peer train batch=64 images_per_s=450.0 blas=openblas
+peer warning
+`)
+	if res.goProcs != 2 {
+		t.Errorf("goProcs = %d, want 2", res.goProcs)
+	}
+	if len(res.order) != 1 || res.order[0] != "BenchmarkDCGANStep/batch=64" {
+		t.Fatalf("benchmarks = %q, want only the DCGAN step without -2", res.order)
+	}
+	b := res.bench["BenchmarkDCGANStep/batch=64"]
+	if v, _ := b.median("images/s"); v != 300.5 {
+		t.Errorf("median images/s = %v, want 300.5 (mean of the middle two)", v)
+	}
+	if v, _ := b.median("peak-MB"); v != 151 {
+		t.Errorf("median peak-MB = %v, want 151", v)
+	}
+	if len(res.peer) != 1 {
+		t.Errorf("peer runs = %d, want 1 (a line without key=value is skipped)", len(res.peer))
+	}
+	if v, _ := res.peer["train batch=64"].median("images_per_s"); v != 448 {
+		t.Errorf("peer median = %v, want 448", v)
+	}
+}
+
+func TestRowsPairing(t *testing.T) {
+	res := readString(t, mustRead(t, "testdata/bench.txt"))
+	rows := res.rows()
+	tests := []struct {
+		metric, unit, vs string
+		gogan, peer      float64 // NaN: missing
+	}{
+		{"sgemm avx512 n=1024", "GFLOP/s", "gonum", 128, 10},
+		{"sgemm avx512 n=1024", "GFLOP/s", "torch", 128, 200},
+		{"sgemm ref n=1024", "GFLOP/s", "gonum", 2.4, 10},
+		{"sgemm avx512 n=256", "GFLOP/s", "gonum", 110, math.NaN()},
+		{"dcgan train step batch=64", "images/s", "torch", 290.9, 446},
+		{"dcgan train step batch=64", "peak-MB", "torch", 150, 300},
+		{"dcgan train step batch=256", "images/s", "torch", math.NaN(), 520},
+		{"dcgan G inference batch=1024", "images/s", "torch", math.NaN(), 1741},
+		{"Im2col", "ns/op", "", 240000, math.NaN()},
+	}
+	for _, tt := range tests {
+		r := findRow(t, rows, tt.metric, tt.unit, tt.vs)
+		check := func(side string, have bool, got, want float64) {
+			if math.IsNaN(want) {
+				if have {
+					t.Errorf("%s %s vs %q: %s = %v, want missing", tt.metric, tt.unit, tt.vs, side, got)
+				}
+			} else if !have || math.Abs(got-want) > 1e-9 {
+				t.Errorf("%s %s vs %q: %s = %v (present %v), want %v", tt.metric, tt.unit, tt.vs, side, got, have, want)
+			}
+		}
+		check("gogan", r.haveG, r.gogan, tt.gogan)
+		check("peer", r.haveP, r.peer, tt.peer)
+	}
+	// GonumSgemm is a peer, never a row of its own.
+	for _, r := range rows {
+		if strings.Contains(r.metric, "Gonum") {
+			t.Errorf("gonum benchmark listed unpaired: %+v", r)
+		}
+	}
+}
+
+func TestWriteReport(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(&out, nil, []string{"testdata/bench.txt"}, "testdata/cpuinfo.txt"); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, want := range []string{
+		"cpu:      AMD EPYC 9B45 128-Core Processor (go test: Oxide Virtual Turin-like Processor), 2 logical CPUs, avx2 fma avx512f",
+		"threads:  gogan GOMAXPROCS=2, peer torch threads=2",
+		"BLAS openblas (OPENBLAS_CORETYPE=Haswell)",
+		"WARNING:  peer train batch=256: other processes kept 0.40 cores busy",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("report lacks %q:\n%s", want, got)
+		}
+	}
+	for _, want := range []string{
+		"sgemm avx512 n=1024 GFLOP/s 128 10.0 12.8x gonum higher",
+		"sgemm avx512 n=1024 GFLOP/s 128 200 0.64x torch higher",
+		"sgemm ref n=1024 GFLOP/s 2.40 200 0.012x torch higher",
+		"dcgan train step batch=64 images/s 291 446 0.65x torch higher",
+		"dcgan train step batch=64 peak-MB 150 300 0.50x torch lower",
+		"dcgan train step batch=256 images/s - 520 - torch higher",
+		"dcgan G inference batch=1024 images/s - 1741 - torch higher",
+		"peer peak-MB includes about 238 MB",
+	} {
+		if !strings.Contains(normalize(got), want) {
+			t.Errorf("report lacks row %q:\n%s", want, got)
+		}
+	}
+}
+
+func TestWriteEmptyAndWarnings(t *testing.T) {
+	// No Go output at all and a peer on the reference BLAS with a different
+	// thread count: every default row prints "-" and both problems are named.
+	res := readString(t, "loadavg before: 3.50 1.00 0.50 1/100 42\n"+
+		"BenchmarkDCGANStep/batch=64-4  1  1 ns/op  100 images/s\n"+
+		"peer train batch=64 images_per_s=50 blas=reference threads=2\n")
+	var out bytes.Buffer
+	if err := res.write(&out, "", 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, want := range []string{
+		"cpu:      unknown",
+		"torch used the reference BLAS",
+		"apt-get install libopenblas0-openmp",
+		"gogan ran on 4 threads and the peer on 2",
+		"the machine was busy before the run (1-minute load 3.50)",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("report lacks %q:\n%s", want, got)
+		}
+	}
+	for _, want := range []string{
+		"sgemm - n=1024 GFLOP/s - - - gonum higher",
+		"dcgan train step batch=64 images/s 100 50.0 2.00x torch higher",
+		"dcgan train step batch=256 images/s - - - torch higher",
+		"dcgan G inference batch=1024 peak-MB - - - torch lower",
+	} {
+		if !strings.Contains(normalize(got), want) {
+			t.Errorf("report lacks row %q:\n%s", want, got)
+		}
+	}
+}
+
+func TestCPUInfo(t *testing.T) {
+	model, cpus, simd := cpuInfo(strings.NewReader(mustRead(t, "testdata/cpuinfo.txt")))
+	if model != "AMD EPYC 9B45 128-Core Processor" || cpus != 2 || strings.Join(simd, " ") != "avx2 fma avx512f" {
+		t.Errorf("cpuInfo = %q, %d, %q", model, cpus, simd)
+	}
+}
+
+// normalize collapses runs of spaces so rows compare without tabwriter padding.
+func normalize(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.Join(strings.Fields(l), " ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+func mustRead(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

@@ -1,0 +1,277 @@
+#!/usr/bin/python3
+"""PyTorch peer for gogan's `make bench`.
+
+Runs one configuration per process so that peak RSS (ru_maxrss) belongs to
+that configuration alone, and prints one machine-readable line that
+scripts/benchreport pairs with the Go benchmarks:
+
+    peer train batch=64 images_per_s=446.1 ... peak_rss_mb=312.4 other_cpu=0.02 blas=openblas threads=2
+    peer infer batch=1024 images_per_s=1741.0 ...
+    peer sgemm size=1024 gflops=198.9 ...
+
+other_cpu is how many cores other processes kept busy while this one was
+timed; above a few tenths the numbers are not to be trusted.
+
+Modes:
+    --mode train --batch N   one canonical pytorch/examples DCGAN step (D then G)
+    --mode infer --batch N   G forward in eval mode under torch.no_grad()
+    --mode sgemm --size N    torch.mm of two NxN float32 matrices (the BLAS gogan's sgemm faces)
+
+Data loading is excluded on both sides: real images are a fixed random tensor
+in [-1, 1]. Times are the median over steps after a warmup, because a median
+shrugs off the odd scheduler hiccup that a mean would carry.
+
+Run with /usr/bin/python3 (Debian's torch 1.13); pyenv's python3 has no torch.
+"""
+
+import argparse
+import os
+import re
+import resource
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn as nn
+
+NZ = 100
+
+
+class Generator(nn.Module):
+    """z(100) -> 128x7x7 -> 64x14x14 -> 1x28x28 in [-1, 1]."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(NZ, 128 * 7 * 7, bias=False)
+        self.net = nn.Sequential(
+            nn.BatchNorm2d(128),
+            nn.ReLU(True),
+            nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(64),
+            nn.ReLU(True),
+            nn.ConvTranspose2d(64, 1, 4, 2, 1),
+            nn.Tanh(),
+        )
+
+    def forward(self, z):
+        return self.net(self.fc(z).view(-1, 128, 7, 7))
+
+
+class Discriminator(nn.Module):
+    """1x28x28 -> 64x14x14 -> 128x7x7 -> one logit."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(1, 64, 4, 2, 1),
+            nn.LeakyReLU(0.2, True),
+            nn.Conv2d(64, 128, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(128),
+            nn.LeakyReLU(0.2, True),
+            nn.Flatten(),
+            nn.Linear(128 * 7 * 7, 1),
+        )
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def dcgan_init(m):
+    """pytorch/examples dcgan weights_init, extended to Linear like gogan's init."""
+    if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+        nn.init.normal_(m.weight, 0.0, 0.02)
+        if m.bias is not None:
+            nn.init.zeros_(m.bias)
+    elif isinstance(m, nn.BatchNorm2d):
+        nn.init.normal_(m.weight, 1.0, 0.02)
+        nn.init.zeros_(m.bias)
+
+
+def loaded_blas():
+    """Name the BLAS library mapped into this process.
+
+    Call after a matmul: libraries can be loaded lazily. Debian's torch links
+    libblas.so.3, which the alternatives system may point at the reference
+    (netlib) BLAS - roughly 6x slower and not a fair peer.
+    """
+    libs = set()
+    with open("/proc/self/maps") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 6 and ".so" in parts[-1]:
+                libs.add(parts[-1])
+    names = " ".join(sorted(libs))
+    if re.search(r"libmkl_", names):
+        return "mkl", names
+    if re.search(r"libopenblas", names):
+        return "openblas", names
+    if re.search(r"libblis", names):
+        return "blis", names
+    # Reference BLAS lives in .../blas/libblas.so.3 (Debian's libblas3).
+    if re.search(r"/blas/libblas\.so", names) or re.search(r"libblas\.so", names):
+        return "reference", names
+    return "unknown", names
+
+
+def warn_blas(blas):
+    if blas == "reference":
+        print("peer WARNING: torch is using the reference BLAS (netlib libblas3): "
+              "an unfair peer, about 6x slower. Fix: apt-get install libopenblas0-openmp "
+              "(or `make setup-peer`)", file=sys.stderr, flush=True)
+    elif blas == "unknown":
+        print("peer WARNING: could not tell which BLAS torch loaded; check "
+              "torch.__config__.show() and /proc/self/maps", file=sys.stderr, flush=True)
+
+
+def peak_rss_mb():
+    # Linux reports ru_maxrss in KiB.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def rss_mb():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / (1 << 20)
+
+
+def busy_jiffies():
+    """Busy CPU time of the whole machine, in clock ticks, from /proc/stat."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal ...
+    return v[0] + v[1] + v[2] + v[5] + v[6] + (v[7] if len(v) > 7 else 0)
+
+
+def self_cpu_s():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def time_steps(step, warmup, seconds, min_steps):
+    """Run step warmup times, then time it until seconds have passed and at
+    least min_steps were timed - but give up on min_steps (keeping 3) past
+    3x seconds, so a slow or starved config cannot run for many minutes."""
+    for _ in range(warmup):
+        step()
+    times = []
+    start = time.perf_counter()
+    while True:
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds and (len(times) >= min_steps or
+                                   (elapsed >= 3 * seconds and len(times) >= 3)):
+            return times
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+
+
+def train_step_fn(batch, gen):
+    G = Generator()
+    D = Discriminator()
+    G.apply(dcgan_init)
+    D.apply(dcgan_init)
+    bce = nn.BCEWithLogitsLoss()
+    opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    real = torch.rand(batch, 1, 28, 28, generator=gen) * 2 - 1
+    ones = torch.ones(batch, 1)
+    zeros = torch.zeros(batch, 1)
+
+    def step():
+        # The canonical pytorch/examples dcgan step: D on real and detached fake,
+        # then G through D with real labels.
+        D.zero_grad()
+        err_real = bce(D(real), ones)
+        z = torch.randn(batch, NZ, generator=gen)
+        fake = G(z)
+        err_fake = bce(D(fake.detach()), zeros)
+        (err_real + err_fake).backward()
+        opt_d.step()
+
+        G.zero_grad()
+        err_g = bce(D(fake), ones)
+        err_g.backward()
+        opt_g.step()
+
+    return step
+
+
+def infer_step_fn(batch, gen):
+    G = Generator()
+    G.apply(dcgan_init)
+    G.eval()
+
+    def step():
+        with torch.no_grad():
+            G(torch.randn(batch, NZ, generator=gen))
+
+    return step
+
+
+def sgemm_step_fn(size, gen):
+    a = torch.randn(size, size, generator=gen)
+    b = torch.randn(size, size, generator=gen)
+    c = torch.empty(size, size)
+
+    def step():
+        torch.mm(a, b, out=c)
+
+    return step
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--mode", choices=["train", "infer", "sgemm"], required=True)
+    p.add_argument("--batch", type=int, default=64, help="batch size (train, infer)")
+    p.add_argument("--size", type=int, default=1024, help="matrix size (sgemm)")
+    p.add_argument("--threads", type=int, default=2, help="torch intra-op threads")
+    p.add_argument("--seconds", type=float, default=6.0, help="time to spend measuring")
+    p.add_argument("--warmup", type=int, default=5, help="untimed steps first")
+    p.add_argument("--min-steps", type=int, default=10, help="timed steps at least")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--show-config", action="store_true", help="print torch.__config__.show()")
+    args = p.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.set_default_dtype(torch.float32)
+    gen = torch.Generator().manual_seed(args.seed)
+    torch.manual_seed(args.seed)  # module init draws from the global generator
+
+    # A matmul first, so a lazily loaded BLAS shows up in /proc/self/maps.
+    torch.mm(torch.ones(64, 64), torch.ones(64, 64))
+    blas, _ = loaded_blas()
+    warn_blas(blas)
+    if args.show_config:
+        print(torch.__config__.show(), file=sys.stderr)
+
+    if args.mode == "train":
+        step, what = train_step_fn(args.batch, gen), "batch=%d" % args.batch
+    elif args.mode == "infer":
+        step, what = infer_step_fn(args.batch, gen), "batch=%d" % args.batch
+    else:
+        step, what = sgemm_step_fn(args.size, gen), "size=%d" % args.size
+    base_rss = rss_mb()
+
+    # Other processes on a small machine skew the peer: measure how many cores
+    # they kept busy while we timed, so the report can flag a noisy run.
+    tick = os.sysconf("SC_CLK_TCK")
+    busy0, self0, wall0 = busy_jiffies(), self_cpu_s(), time.perf_counter()
+    times = time_steps(step, args.warmup, args.seconds, args.min_steps)
+    busy1, self1, wall1 = busy_jiffies(), self_cpu_s(), time.perf_counter()
+    other_cpu = max(0.0, ((busy1 - busy0) / tick - (self1 - self0)) / (wall1 - wall0))
+    med = statistics.median(times)
+    if args.mode == "sgemm":
+        rate = "gflops=%.2f" % (2.0 * args.size ** 3 / med / 1e9)
+    else:
+        rate = "images_per_s=%.1f" % (args.batch / med)
+    coretype = os.environ.get("OPENBLAS_CORETYPE", "")
+    print("peer %s %s %s step_ms=%.3f steps=%d peak_rss_mb=%.1f base_rss_mb=%.1f "
+          "other_cpu=%.2f blas=%s threads=%d torch=%s%s" % (
+              args.mode, what, rate, med * 1e3, len(times), peak_rss_mb(), base_rss, other_cpu,
+              blas, torch.get_num_threads(), torch.__version__,
+              " openblas_coretype=" + coretype if coretype and blas == "openblas" else ""),
+          flush=True)
+
+
+if __name__ == "__main__":
+    main()
