@@ -1,0 +1,285 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gogan/gan/infer"
+)
+
+// generate makes p.n images in batches. One goroutine runs the generator
+// while this one encodes and writes the batch before, with at most one
+// finished batch waiting between them, so inference and encoding overlap and
+// memory stays at about three batches.
+func generate(ctx context.Context, stdout, stderr io.Writer, g *infer.Generator, p *plan) error {
+	var s sink
+	where := ""
+	switch p.out {
+	case "":
+	case "-":
+		s, where = newTarSink(stdout), " to stdout (tar)"
+	default:
+		s, where = dirSink{p.out}, " to "+p.out
+	}
+	in := g.Info()
+	fmt.Fprintf(stderr, "gan-gen: %d images from %s (%s, %dx%d, z_dim %d) on %s, batch %d, seeds %d-%d%s\n",
+		p.n, g.Name(), in.Kind, in.Size, in.Width, in.ZDim, g.Provider(), p.batch, p.seed, p.seed+uint64(p.n-1), where)
+	enc, ext := encoderFor(p.format, p.quality)
+	var sh *sheet
+	if p.grid != "" {
+		sh = newSheet(min(p.n, maxGrid), 0, in.Channels, in.Size, in.Width)
+	}
+	man := newManifest()
+	prog := newProgress(stderr, p.n)
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type result struct {
+		start int
+		b     *infer.Batch
+	}
+	results := make(chan result, 1)
+	var genErr error
+	go func() {
+		defer close(results)
+		for start := 0; start < p.n; start += p.batch {
+			b, err := g.Generate(runCtx, p.request(start, min(p.batch, p.n-start)))
+			if err != nil {
+				genErr = err
+				return
+			}
+			select {
+			case results <- result{start, b}:
+			case <-runCtx.Done():
+				return
+			}
+		}
+	}()
+	var err error
+	written := 0
+	for r := range results {
+		if err != nil {
+			continue // drain, so the producer can finish
+		}
+		if s != nil {
+			err = writeBatch(s, enc, r.b, r.start, p, ext, man)
+		}
+		if sh != nil {
+			for i := 0; i < r.b.Len() && r.start+i < sh.count; i++ {
+				sh.set(r.start+i, r.b.Image(i))
+			}
+		}
+		if err != nil {
+			cancel()
+			continue
+		}
+		written += r.b.Len()
+		prog.add(r.b.Len())
+	}
+	if err == nil {
+		err = genErr // set before results was closed
+	}
+	if ctx.Err() != nil {
+		prog.stop()
+		if s == nil {
+			return fmt.Errorf("%w after %d of %d images; nothing was written", errInterrupted, written, p.n)
+		}
+		return fmt.Errorf("%w: %d of %d images written%s and no %s, so the output reads as incomplete", errInterrupted, written, p.n, where, manifestName)
+	}
+	if err != nil {
+		prog.stop()
+		return err
+	}
+	if sh != nil {
+		if err := writeAtomic(p.grid, sh.png()); err != nil {
+			return err
+		}
+	}
+	if s != nil {
+		if err := s.finish(man.bytes()); err != nil {
+			return err
+		}
+	}
+	msg := fmt.Sprintf("wrote %d %s images%s", p.n, p.format, where)
+	switch {
+	case sh != nil && s == nil:
+		msg = fmt.Sprintf("generated %d images; grid of %d in %s", p.n, sh.count, p.grid)
+	case sh != nil:
+		msg += fmt.Sprintf("; grid of %d in %s", sh.count, p.grid)
+	}
+	prog.done(msg)
+	return nil
+}
+
+// request is the Generate request for images start..start+m-1: seed S+i,
+// and the class of image i.
+func (p *plan) request(start, m int) infer.Request {
+	req := infer.Request{Seeds: make([]uint64, m), Truncation: p.truncation}
+	for i := range req.Seeds {
+		req.Seeds[i] = p.seed + uint64(start+i)
+	}
+	if p.classes > 0 {
+		req.Labels = make([]int, m)
+		for i := range req.Labels {
+			req.Labels[i] = p.labelOf(start + i)
+		}
+	}
+	return req
+}
+
+// writeBatch encodes a batch on all cores and hands the files to the sink
+// (from the encoding goroutines when the sink takes concurrent writes,
+// otherwise afterwards in index order), then lists them in the manifest.
+func writeBatch(s sink, enc encoder, b *infer.Batch, start int, p *plan, ext string, man *manifest) error {
+	names := make([]string, b.Len())
+	for i := range names {
+		names[i] = fileName(start+i, p.n, ext)
+	}
+	var put func(i int, data []byte) error
+	if s.concurrent() {
+		put = func(i int, data []byte) error { return s.put(names[i], data) }
+	}
+	data, err := encodeAll(enc, b, put)
+	if err != nil {
+		return err
+	}
+	for i, name := range names {
+		if put == nil {
+			if err := s.put(name, data[i]); err != nil {
+				return err
+			}
+		}
+		label := -1
+		if b.Labels != nil {
+			label = b.Labels[i]
+		}
+		man.add(name, b.Seeds[i], label)
+	}
+	return nil
+}
+
+// encodeAll encodes every image of b on GOMAXPROCS goroutines. With put,
+// each image is handed to it as soon as it is encoded and nothing is
+// returned; without, the encodings are returned in order.
+func encodeAll(enc encoder, b *infer.Batch, put func(i int, data []byte) error) ([][]byte, error) {
+	out := make([][]byte, b.Len())
+	var next atomic.Int64
+	var failed atomic.Bool
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	fail := func(err error) {
+		mu.Lock()
+		if first == nil {
+			first = err
+		}
+		mu.Unlock()
+		failed.Store(true)
+	}
+	for w := 0; w < min(runtime.GOMAXPROCS(0), b.Len()); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf bytes.Buffer
+			for !failed.Load() {
+				i := int(next.Add(1) - 1)
+				if i >= len(out) {
+					return
+				}
+				buf.Reset()
+				if err := enc(&buf, b, i); err != nil {
+					fail(fmt.Errorf("encoding image %d: %v", i, err))
+					return
+				}
+				if put != nil {
+					if err := put(i, buf.Bytes()); err != nil {
+						fail(err)
+						return
+					}
+					continue
+				}
+				out[i] = bytes.Clone(buf.Bytes())
+			}
+		}()
+	}
+	wg.Wait()
+	return out, first
+}
+
+// interpolate walks from seed S to S+1 ... to S+n-1 in p.interpolate steps
+// per leg, writing the frames as a grid (one row per leg, both ends shown)
+// and as an animated GIF.
+func interpolate(ctx context.Context, stderr io.Writer, g *infer.Generator, p *plan) error {
+	in := g.Info()
+	mix, how := infer.Lerp, "linear"
+	if p.slerp {
+		mix, how = infer.Slerp, "spherical"
+	}
+	keys := make([][]float32, p.n)
+	for k := range keys {
+		keys[k] = infer.Latent(p.seed+uint64(k), in.ZDim, p.truncation)
+	}
+	var frames [][]float32
+	for leg := 0; leg+1 < p.n; leg++ {
+		for j := 0; j < p.interpolate; j++ {
+			frames = append(frames, mix(keys[leg], keys[leg+1], float64(j)/float64(p.interpolate)))
+		}
+	}
+	frames = append(frames, keys[p.n-1])
+	var labels []int
+	class := ""
+	if p.classes > 0 {
+		labels = []int{max(p.label, 0)}
+		class = fmt.Sprintf(", class %d (%s)", labels[0], in.Classes[labels[0]])
+	}
+	fmt.Fprintf(stderr, "gan-gen: %s interpolation through seeds %d-%d, %d steps each (%d frames) from %s%s on %s\n",
+		how, p.seed, p.seed+uint64(p.n-1), p.interpolate, len(frames), g.Name(), class, g.Provider())
+	prog := newProgress(stderr, len(frames))
+	sh := newSheet((p.n-1)*(p.interpolate+1), p.interpolate+1, in.Channels, in.Size, in.Width)
+	anim := newAnimation(len(frames))
+	for start := 0; start < len(frames); start += p.batch {
+		end := min(start+p.batch, len(frames))
+		b, err := g.Generate(ctx, infer.Request{Latents: frames[start:end], Labels: labels})
+		if err != nil {
+			prog.stop()
+			if ctx.Err() != nil {
+				return fmt.Errorf("%w; nothing was written", errInterrupted)
+			}
+			return err
+		}
+		for i := 0; i < b.Len(); i++ {
+			f := start + i
+			img := b.Image(i)
+			anim.add(img)
+			// Frame f is step f%K of leg f/K; a leg's last column is the next
+			// leg's first frame.
+			leg, step := f/p.interpolate, f%p.interpolate
+			if leg < p.n-1 {
+				sh.set(leg*(p.interpolate+1)+step, img)
+			}
+			if step == 0 && leg > 0 {
+				sh.set((leg-1)*(p.interpolate+1)+p.interpolate, img)
+			}
+		}
+		prog.add(b.Len())
+	}
+	gif, err := anim.encode()
+	if err != nil {
+		return err
+	}
+	pngPath, gifPath := filepath.Join(p.out, "interpolation.png"), filepath.Join(p.out, "interpolation.gif")
+	if err := writeAtomic(pngPath, sh.png()); err != nil {
+		return err
+	}
+	if err := writeAtomic(gifPath, gif); err != nil {
+		return err
+	}
+	prog.done(fmt.Sprintf("wrote %s and %s (%d frames)", pngPath, gifPath, len(frames)))
+	return nil
+}

@@ -1,0 +1,256 @@
+// Command gan-gen samples images from a generator exported by gan-train
+// (an ONNX file), through onnxruntime on the CPU or a GPU provider. Run it
+// with --help for the flags; `gan-gen info --model FILE` prints a model's
+// metadata.
+package main
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/gogan/gan/infer"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// The embedded folder holds default.onnx when gan-gen is built with a
+// trained generator (cmd/gan-gen/embedded/README.md says how); without it,
+// --model is required.
+//
+//go:embed embedded
+var embedded embed.FS
+
+// builtin is where the default model is looked up (tests swap it).
+var builtin fs.FS = embedded
+
+const defaultModelPath = "embedded/default.onnx"
+
+func main() {
+	os.Exit(run(os.Args, os.Stdout, os.Stderr))
+}
+
+// usageError marks a problem with the command line (exit status 2).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usage(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+
+// errInterrupted is returned when SIGINT or SIGTERM stops a run.
+var errInterrupted = errors.New("interrupted")
+
+// exitCode maps an error to the process status: 2 for usage errors (flags,
+// and a model file that is missing or not a generator), 130 for an
+// interrupted run, 1 for failures at run time (unwritable output, missing
+// runtime library, ...).
+func exitCode(err error) int {
+	var ue usageError
+	var me *infer.ModelError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errInterrupted):
+		return 130
+	case errors.As(err, &ue), errors.As(err, &me):
+		return 2
+	}
+	return 1
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	err := newApp(stdout, stderr).Run(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "gan-gen: %v\n", err)
+	}
+	return exitCode(err)
+}
+
+func newApp(stdout, stderr io.Writer) *cli.App {
+	modelFlag := &cli.StringFlag{Name: "model", Aliases: []string{"m"}, Usage: "generator `FILE`.onnx exported by gan-train (default: the model built into gan-gen, if any)"}
+	return &cli.App{
+		Name:      "gan-gen",
+		Usage:     "sample images from a generator exported by gan-train",
+		UsageText: "gan-gen --model FILE.onnx -n 64 --out DIR [flags]\ngan-gen --model FILE.onnx -n 64 --grid sheet.png\ngan-gen --model FILE.onnx --interpolate 16 --out DIR\ngan-gen info --model FILE.onnx",
+		Version:   version,
+		Writer:    stdout,
+		ErrWriter: stderr,
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usageError{fmt.Errorf("%v; see gan-gen --help", err)}
+		},
+		Flags: []cli.Flag{
+			modelFlag,
+			&cli.IntFlag{Name: "n", Aliases: []string{"count"}, Value: 64, Usage: "number of images (with --interpolate: of seeds to walk through, default 4)"},
+			&cli.IntFlag{Name: "batch", Value: 256, Usage: "images per onnxruntime run"},
+			&cli.Uint64Flag{Name: "seed", Usage: "image i uses seed `S`+i; the same seed gives the same image at any --batch"},
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "`DIR` for the images and manifest.csv (new or empty; - streams a tar to stdout)"},
+			&cli.StringFlag{Name: "format", Value: "png", Usage: "png, jpeg, or npy (the raw float32 (C,H,W) tensor)"},
+			&cli.IntFlag{Name: "quality", Value: 90, Usage: "JPEG quality, 1-100"},
+			&cli.StringFlag{Name: "grid", Usage: "contact sheet `FILE`.png of the first " + strconv.Itoa(maxGrid) + " images at most"},
+			&cli.StringFlag{Name: "label", Usage: "class index or name `K` for a conditional model (default: cycle through the classes)"},
+			&cli.Float64Flag{Name: "truncation", Usage: "redraw latent entries with |z| > `T` (e.g. 0.7; 0: off)"},
+			&cli.IntFlag{Name: "interpolate", Usage: "walk between consecutive seeds in `K` steps each, writing interpolation.png and interpolation.gif into --out"},
+			&cli.BoolFlag{Name: "slerp", Usage: "interpolate along the great circle instead of linearly"},
+			&cli.StringFlag{Name: "provider", Value: "cpu", Usage: "execution provider: " + strings.Join(infer.Providers, ", ") + " (falls back to cpu with a warning)"},
+			&cli.StringSliceFlag{Name: "provider-option", Usage: "provider option `KEY=VALUE`, e.g. device_id=1 or use_tf32=0 (repeatable)"},
+			&cli.BoolFlag{Name: "strict-provider", Usage: "fail instead of falling back to cpu when --provider is unavailable"},
+			&cli.IntFlag{Name: "threads", Usage: "onnxruntime intra-op threads (0: one per core)"},
+			&cli.BoolFlag{Name: "overwrite", Usage: "write into a non-empty --out (its old manifest.csv is removed first)"},
+		},
+		Action: generateAction,
+		Commands: []*cli.Command{{
+			Name:      "info",
+			Usage:     "print a model's metadata and the onnxruntime library in use",
+			UsageText: "gan-gen info --model FILE.onnx",
+			Flags:     []cli.Flag{modelFlag},
+			OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+				return usageError{fmt.Errorf("%v; see gan-gen info --help", err)}
+			},
+			Action: infoAction,
+		}},
+	}
+}
+
+// modelBytes returns the model named by --model, or the embedded one.
+func modelBytes(c *cli.Context) (name string, b []byte, err error) {
+	if name = c.String("model"); name != "" {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return "", nil, usage("--model %s: no such file", name)
+			}
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return "", nil, usage("--model %s: %v", name, err)
+		}
+		return name, b, nil
+	}
+	b, err = fs.ReadFile(builtin, defaultModelPath)
+	if err != nil {
+		return "", nil, usage("--model is required: this gan-gen has no built-in model; give --model FILE.onnx, a generator exported by gan-train")
+	}
+	return "built-in " + defaultModelPath, b, nil
+}
+
+func infoAction(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return usage("unexpected argument %q; see gan-gen info --help", c.Args().First())
+	}
+	name, b, err := modelBytes(c)
+	if err != nil {
+		return err
+	}
+	in, err := infer.ReadInfo(b, name)
+	if err != nil {
+		return err
+	}
+	w := c.App.Writer
+	fmt.Fprintf(w, "%-14s %s (%d bytes)\n", "model:", name, len(b))
+	fmt.Fprint(w, in.String())
+	if v, path, err := infer.RuntimeVersion(""); err != nil {
+		fmt.Fprintf(w, "%-14s not available: %v\n", "onnxruntime:", err)
+	} else {
+		fmt.Fprintf(w, "%-14s %s (%s)\n", "onnxruntime:", v, path)
+	}
+	return nil
+}
+
+// openModel opens the generator with the provider flags; fallback notices go
+// to stderr as warnings.
+func openModel(c *cli.Context, batch int) (*infer.Generator, error) {
+	name, b, err := modelBytes(c)
+	if err != nil {
+		return nil, err
+	}
+	provider := c.String("provider")
+	known := false
+	for _, p := range infer.Providers {
+		known = known || p == provider
+	}
+	if !known {
+		return nil, usage("--provider %s: want one of %s", provider, strings.Join(infer.Providers, ", "))
+	}
+	if c.Int("threads") < 0 {
+		return nil, usage("--threads %d: give 0 (one per core) or more", c.Int("threads"))
+	}
+	opts := []infer.Option{
+		infer.WithProvider(provider),
+		infer.WithThreads(c.Int("threads")),
+		infer.WithMaxBatch(batch),
+		infer.WithLogger(func(msg string) { fmt.Fprintf(c.App.ErrWriter, "gan-gen: warning: %s\n", msg) }),
+	}
+	if po := c.StringSlice("provider-option"); len(po) > 0 {
+		m := map[string]string{}
+		for _, kv := range po {
+			k, v, ok := strings.Cut(kv, "=")
+			if !ok || k == "" {
+				return nil, usage("--provider-option %q: want KEY=VALUE", kv)
+			}
+			m[k] = v
+		}
+		opts = append(opts, infer.WithProviderOptions(m))
+	}
+	if c.Bool("strict-provider") {
+		opts = append(opts, infer.WithNoFallback())
+	}
+	return infer.OpenBytes(name, b, opts...)
+}
+
+// parseLabel reads --label as a class index or name.
+func parseLabel(s string, g *infer.Generator) (int, error) {
+	in := g.Info()
+	if !in.Conditional {
+		return 0, usage("--label %s: model %s is not conditional (it has no classes); leave --label out", s, g.Name())
+	}
+	l, err := strconv.Atoi(s)
+	if err != nil {
+		l = -1
+		for i, name := range in.Classes {
+			if strings.EqualFold(name, s) {
+				l = i
+			}
+		}
+	}
+	if l < 0 || l >= len(in.Classes) {
+		return 0, usage("--label %s: model %s has %d classes: give 0-%d or a name (%s)", s, g.Name(), len(in.Classes), len(in.Classes)-1, strings.Join(in.Classes, ", "))
+	}
+	return l, nil
+}
+
+func generateAction(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return usage("unexpected argument %q; see gan-gen --help", c.Args().First())
+	}
+	p, err := planFromFlags(c)
+	if err != nil {
+		return err
+	}
+	g, err := openModel(c, p.batch)
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	if err := p.bind(c, g); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if p.interpolate > 0 {
+		return interpolate(ctx, c.App.ErrWriter, g, p)
+	}
+	return generate(ctx, c.App.Writer, c.App.ErrWriter, g, p)
+}

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"image"
+	_ "image/png" // decodeFile reads PNGs
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gogan/gan/infer"
+)
+
+const (
+	grayModel  = "../../infer/testdata/gen_gray.onnx"
+	condModel  = "../../infer/testdata/gen_cond.onnx"
+	benchModel = "../../infer/testdata/gen_bench.onnx"
+	classifier = "../../infer/testdata/classifier.onnx"
+)
+
+// TestMain doubles as gan-gen itself when GAN_GEN_AS_MAIN is set, so tests
+// can run it as a separate process (to send it signals) without building.
+func TestMain(m *testing.M) {
+	if os.Getenv("GAN_GEN_AS_MAIN") == "1" {
+		os.Exit(run(append([]string{"gan-gen"}, os.Args[1:]...), os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// runCLI runs gan-gen in-process and returns its exit code, stdout and
+// stderr.
+func runCLI(t testing.TB, args ...string) (int, []byte, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(append([]string{"gan-gen"}, args...), &stdout, &stderr)
+	return code, stdout.Bytes(), stderr.String()
+}
+
+func mustRun(t testing.TB, args ...string) ([]byte, string) {
+	t.Helper()
+	code, out, msg := runCLI(t, args...)
+	if code != 0 {
+		t.Fatalf("gan-gen %v: exit %d\n%s", args, code, msg)
+	}
+	return out, msg
+}
+
+func needLibrary(t testing.TB) {
+	t.Helper()
+	if _, _, err := infer.RuntimeVersion(""); err != nil {
+		t.Skipf("skipping: %v", err)
+	}
+}
+
+func decodeFile(t *testing.T, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, _, err := image.Decode(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return img
+}
+
+func readManifest(t *testing.T, dir string) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, manifestName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSpace(string(b)), "\n")
+}
+
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	truncated := filepath.Join(dir, "truncated.onnx")
+	b, _ := os.ReadFile(grayModel)
+	os.WriteFile(truncated, b[:len(b)*2/3], 0o644)
+	nonEmpty := filepath.Join(dir, "full")
+	os.MkdirAll(nonEmpty, 0o755)
+	os.WriteFile(filepath.Join(nonEmpty, "keep.txt"), []byte("mine"), 0o644)
+	aFile := filepath.Join(dir, "file.txt")
+	os.WriteFile(aFile, nil, 0o644)
+	out := filepath.Join(dir, "out")
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"-n", "2", "--out", out}, 2, "--model is required"},
+		{[]string{"--model", filepath.Join(dir, "none.onnx"), "--out", out}, 2, "none.onnx: no such file"},
+		{[]string{"--model", truncated, "--out", out}, 2, "truncated.onnx: truncated"},
+		{[]string{"--model", classifier, "--out", out}, 2, "not a generator"},
+		{[]string{"--model", grayModel, "--batch", "0", "--out", out}, 2, "--batch 0"},
+		{[]string{"--model", grayModel, "-n", "0", "--out", out}, 2, "-n 0"},
+		{[]string{"--model", grayModel, "--format", "gif", "--out", out}, 2, "--format gif"},
+		{[]string{"--model", grayModel}, 2, "nothing to write"},
+		{[]string{"--model", grayModel, "--out", aFile}, 2, "not a folder"},
+		{[]string{"--model", grayModel, "--out", nonEmpty}, 2, "not empty"},
+		{[]string{"--model", grayModel, "--out", "/proc/forbidden/out"}, 1, "/proc/forbidden/out: cannot create"},
+		{[]string{"--model", grayModel, "--grid", "/no/such/dir/g.png"}, 2, "does not exist"},
+		{[]string{"--model", grayModel, "--label", "1", "--out", out}, 2, "not conditional"},
+		{[]string{"--model", condModel, "--label", "3", "--out", out}, 2, "3 classes: give 0-2 or a name (cat, dog, bird)"},
+		{[]string{"--model", condModel, "--label", "fish", "--out", out}, 2, "--label fish"},
+		{[]string{"--model", grayModel, "--truncation", "0.01", "--out", out}, 2, "--truncation 0.01"},
+		{[]string{"--model", grayModel, "--provider", "tpu", "--out", out}, 2, "--provider tpu"},
+		{[]string{"--model", grayModel, "--provider-option", "nokey", "--out", out}, 2, "KEY=VALUE"},
+		{[]string{"--model", grayModel, "--interpolate", "4"}, 2, "give --out DIR"},
+		{[]string{"--model", grayModel, "--slerp", "--out", out}, 2, "--slerp"},
+		{[]string{"--model", grayModel, "--no-such-flag"}, 2, "no-such-flag"},
+		{[]string{"--model", grayModel, "--out", out, "extra"}, 2, `unexpected argument "extra"`},
+	}
+	_, _, noLib := infer.RuntimeVersion("")
+	for _, c := range cases {
+		// --label and the output folder are checked once the model is open.
+		if noLib != nil && (slices.Contains(c.args, "--label") || strings.HasPrefix(c.want, "/proc")) {
+			t.Logf("skipping %v: %v", c.args, noLib)
+			continue
+		}
+		code, _, msg := runCLI(t, c.args...)
+		if code != c.code || !strings.Contains(msg, c.want) || strings.Contains(msg, "goroutine ") {
+			t.Errorf("gan-gen %v: exit %d, stderr %q; want exit %d mentioning %q", c.args, code, msg, c.code, c.want)
+		}
+		if _, err := os.Stat(filepath.Join(out, manifestName)); err == nil {
+			t.Fatalf("gan-gen %v wrote a manifest", c.args)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(nonEmpty, "keep.txt")); string(b) != "mine" {
+		t.Error("a refused --out folder was modified")
+	}
+}
+
+func TestMissingLibrary(t *testing.T) {
+	t.Setenv(infer.LibraryEnv, "/nonexistent/libonnxruntime.so.1")
+	code, _, msg := runCLI(t, "--model", grayModel, "--out", filepath.Join(t.TempDir(), "out"))
+	if code != 1 || !strings.Contains(msg, "ONNXRUNTIME_LIB=/nonexistent/libonnxruntime.so.1: no such file") || !strings.Contains(msg, "make setup") {
+		t.Errorf("exit %d, stderr %q; want exit 1 naming the library and the fix", code, msg)
+	}
+}
+
+// TestNoManifestOnError: a failure part-way leaves no manifest behind.
+func TestNoManifestOnError(t *testing.T) {
+	needLibrary(t)
+	dir := filepath.Join(t.TempDir(), "out")
+	// A folder where image 3 should go makes its rename fail.
+	os.MkdirAll(filepath.Join(dir, "000003.png"), 0o755)
+	os.WriteFile(filepath.Join(dir, manifestName), []byte("stale"), 0o644)
+	code, _, msg := runCLI(t, "--model", grayModel, "-n", "6", "--batch", "2", "--out", dir, "--overwrite")
+	if code != 1 || !strings.Contains(msg, "000003.png") {
+		t.Errorf("exit %d, %q; want exit 1 naming the file", code, msg)
+	}
+	if _, err := os.Stat(filepath.Join(dir, manifestName)); !errors.Is(err, os.ErrNotExist) {
+		t.Error("a failed run left a manifest (the stale one must go before the first image)")
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".tmp-") {
+			t.Errorf("temporary file %s left behind", e.Name())
+		}
+	}
+	// A tar stream that breaks has no manifest and no end marker.
+	w := &failingWriter{limit: 3000}
+	code = run([]string{"gan-gen", "--model", grayModel, "-n", "200", "--batch", "16", "--out", "-"}, w, io.Discard)
+	if code != 1 || bytes.Contains(w.buf.Bytes(), []byte(manifestName)) {
+		t.Errorf("broken stdout: exit %d, manifest in stream: %v", code, bytes.Contains(w.buf.Bytes(), []byte(manifestName)))
+	}
+}
+
+type failingWriter struct {
+	buf   bytes.Buffer
+	limit int
+}
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if w.buf.Len()+len(p) > w.limit {
+		return 0, syscall.EPIPE
+	}
+	return w.buf.Write(p)
+}
+
+func TestOverwrite(t *testing.T) {
+	needLibrary(t)
+	dir := filepath.Join(t.TempDir(), "out")
+	mustRun(t, "--model", grayModel, "-n", "3", "--out", dir)
+	if code, _, _ := runCLI(t, "--model", grayModel, "-n", "2", "--seed", "9", "--out", dir); code != 2 {
+		t.Errorf("second run into a full --out: exit %d; want 2", code)
+	}
+	mustRun(t, "--model", grayModel, "-n", "2", "--seed", "9", "--out", dir, "--overwrite")
+	if l := readManifest(t, dir); len(l) != 3 || l[1] != "000000.png,9," {
+		t.Errorf("manifest after --overwrite: %v", l)
+	}
+}
+
+// TestInterrupt sends SIGINT to a running gan-gen (this test binary in
+// GAN_GEN_AS_MAIN mode): exit 130, no manifest, a message that says so.
+func TestInterrupt(t *testing.T) {
+	needLibrary(t)
+	dir := filepath.Join(t.TempDir(), "out")
+	cmd := exec.Command(os.Args[0], "--model", grayModel, "-n", "5000000", "--batch", "64", "--out", dir)
+	cmd.Env = append(os.Environ(), "GAN_GEN_AS_MAIN=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, fileName(100, 5000000, "png"))); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("no images after 20s:\n%s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Errorf("exit: %v; want status 130", err)
+	}
+	if !strings.Contains(stderr.String(), "interrupted") || !strings.Contains(stderr.String(), "no manifest.csv") {
+		t.Errorf("stderr: %s", stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, manifestName)); err == nil {
+		t.Error("an interrupted run wrote a manifest")
+	}
+}

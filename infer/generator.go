@@ -1,0 +1,346 @@
+package infer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"sync"
+
+	ort "github.com/yalue/onnxruntime_go"
+)
+
+// Generator runs an exported generator through onnxruntime. It is safe for
+// concurrent use: one session serves every call, and the input and output
+// tensors are pooled by batch size and reused across calls.
+type Generator struct {
+	name     string
+	info     Info
+	sig      signature
+	lib      string
+	provider string
+	warnings []string
+	maxBatch int
+	session  *ort.DynamicAdvancedSession
+
+	mu     sync.RWMutex // Generate holds it shared, Close exclusive
+	closed bool
+	pool   tensorPool
+}
+
+// Open reads an ONNX generator exported by gan-train and starts an
+// onnxruntime session for it. Errors about the file are *ModelError; a
+// missing runtime library wraps ErrNoLibrary.
+func Open(path string, opts ...Option) (*Generator, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		var pe *fs.PathError
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			err = errors.New("no such file")
+		case errors.As(err, &pe):
+			err = pe.Err
+		}
+		return nil, &ModelError{path, err}
+	}
+	return OpenBytes(path, b, opts...)
+}
+
+// OpenBytes is Open for a model held in memory (an embedded file, say);
+// name identifies it in errors.
+func OpenBytes(name string, model []byte, opts ...Option) (*Generator, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	switch {
+	case !knownProvider(cfg.provider):
+		return nil, fmt.Errorf("infer: unknown provider %q (want one of %s)", cfg.provider, strings.Join(Providers, ", "))
+	case cfg.threads < 0:
+		return nil, fmt.Errorf("infer: threads %d: must be 0 (onnxruntime's default) or more", cfg.threads)
+	case cfg.maxBatch < 1:
+		return nil, fmt.Errorf("infer: max batch %d: must be at least 1", cfg.maxBatch)
+	}
+	info, sig, err := inspect(model, name)
+	if err != nil {
+		return nil, err
+	}
+	lib, err := loadLibrary(cfg.library)
+	if err != nil {
+		return nil, err
+	}
+	g := &Generator{name: name, info: info, sig: sig, lib: lib, maxBatch: cfg.maxBatch}
+	if err := g.startSession(model, cfg); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+func (g *Generator) warn(cfg config, msg string) {
+	g.warnings = append(g.warnings, msg)
+	if cfg.logf != nil {
+		cfg.logf(msg)
+	}
+}
+
+// startSession creates the session on the chosen provider, falling back to
+// the CPU with a warning that says why when the provider cannot be used.
+func (g *Generator) startSession(model []byte, cfg config) error {
+	inputs := []string{"z"}
+	if g.sig.label {
+		inputs = append(inputs, "label")
+	}
+	create := func(provider string) (*ort.DynamicAdvancedSession, error) {
+		so, err := ort.NewSessionOptions()
+		if err != nil {
+			return nil, err
+		}
+		defer so.Destroy()
+		if cfg.threads > 0 {
+			if err := so.SetIntraOpNumThreads(cfg.threads); err != nil {
+				return nil, err
+			}
+		}
+		if err := appendProvider(so, provider, cfg.providerOpts); err != nil {
+			return nil, err
+		}
+		return ort.NewDynamicAdvancedSessionWithONNXData(model, inputs, []string{"image"}, so)
+	}
+	s, err := create(cfg.provider)
+	if err != nil && cfg.provider != "cpu" {
+		reason := err.Error()
+		if d := providerDiagnosis(cfg.provider, g.lib); d != "" {
+			reason += ": " + d
+		}
+		if cfg.noFallback {
+			return fmt.Errorf("infer: provider %s unavailable with %s: %s", cfg.provider, g.lib, reason)
+		}
+		g.warn(cfg, fmt.Sprintf("provider %s unavailable, running on the CPU instead: %s", cfg.provider, reason))
+		cfg.provider = "cpu"
+		s, err = create("cpu")
+	}
+	if err != nil {
+		return &ModelError{g.name, fmt.Errorf("onnxruntime cannot load it: %v", err)}
+	}
+	g.session, g.provider = s, cfg.provider
+	return nil
+}
+
+// Info returns the model's metadata.
+func (g *Generator) Info() Info { return g.info }
+
+// Name is the path (or name) the model was opened with.
+func (g *Generator) Name() string { return g.name }
+
+// Provider is the execution provider in use: the one asked for, or "cpu"
+// after a fallback.
+func (g *Generator) Provider() string { return g.provider }
+
+// Library is the path of the loaded onnxruntime library.
+func (g *Generator) Library() string { return g.lib }
+
+// Warnings lists the notices raised while opening, such as a provider
+// fallback and its cause.
+func (g *Generator) Warnings() []string { return append([]string(nil), g.warnings...) }
+
+// Close releases the session and pooled tensors, waiting for running
+// Generate calls to finish. Generate fails after Close.
+func (g *Generator) Close() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return nil
+	}
+	g.closed = true
+	g.pool.close()
+	return g.session.Destroy()
+}
+
+// Request says which images to generate: exactly one of Seeds, Latents or Z.
+type Request struct {
+	// Seeds gives one seed per image; image i's latent is Latent(Seeds[i],
+	// ZDim, Truncation), so it does not depend on the other seeds.
+	Seeds []uint64
+	// Latents gives one latent vector of ZDim values per image.
+	Latents [][]float32
+	// Z gives the latents flat, (N, ZDim) row-major.
+	Z []float32
+	// Labels gives each image's class for a conditional model, or a single
+	// label for all of them. Unconditional models take none.
+	Labels []int
+	// Truncation, with Seeds, redraws latent entries whose magnitude
+	// exceeds it (0: no truncation; see Latent).
+	Truncation float64
+}
+
+// Generate runs the generator on the request's latents, in runs of at most
+// the maximum batch (or the model's fixed batch, padding the last run). ctx
+// cancels a run in progress.
+func (g *Generator) Generate(ctx context.Context, req Request) (*Batch, error) {
+	z, n, err := g.latents(req)
+	if err != nil {
+		return nil, err
+	}
+	labels, err := g.labels(req.Labels, n)
+	if err != nil {
+		return nil, err
+	}
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	if g.closed {
+		return nil, errors.New("infer: Generate after Close")
+	}
+	in := g.info
+	b := &Batch{Shape: [4]int{n, in.Channels, in.Size, in.Width}, ValueRange: in.ValueRange}
+	if req.Seeds != nil {
+		b.Seeds = append([]uint64(nil), req.Seeds...)
+	}
+	if labels != nil {
+		b.Labels = make([]int, n)
+		for i, l := range labels {
+			b.Labels[i] = int(l)
+		}
+	}
+	chw := in.Channels * in.Size * in.Width
+	b.Data = make([]float32, n*chw)
+	chunk := g.maxBatch
+	if g.sig.fixedBatch > 0 {
+		chunk = int(g.sig.fixedBatch)
+	}
+	for start := 0; start < n; start += chunk {
+		m := min(chunk, n-start)
+		size := m
+		if g.sig.fixedBatch > 0 {
+			size = chunk
+		}
+		var lab []int64
+		if labels != nil {
+			lab = labels[start : start+m]
+		}
+		if err := g.run(ctx, size, z[start*in.ZDim:(start+m)*in.ZDim], lab, b.Data[start*chw:(start+m)*chw]); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// run computes one batch of size rows; z and labels may hold fewer rows
+// (the rest are padding) and dst receives just those.
+func (g *Generator) run(ctx context.Context, size int, z []float32, labels []int64, dst []float32) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	set, err := g.pool.get(size, g)
+	if err != nil {
+		return err
+	}
+	zd := set.z.GetData()
+	clear(zd[copy(zd, z):])
+	if set.label != nil {
+		ld := set.label.GetData()
+		clear(ld[copy(ld, labels):])
+	}
+	fired := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		set.run.Terminate()
+		close(fired)
+	})
+	err = g.session.RunWithOptions(set.inputs, set.outputs, set.run)
+	if !stop() {
+		// Cancelled: the run options now say terminate; do not reuse them.
+		<-fired
+		set.destroy()
+		return ctx.Err()
+	}
+	if err != nil {
+		set.destroy()
+		return fmt.Errorf("infer: running %s on %s: %v", g.name, g.provider, err)
+	}
+	copy(dst, set.out.GetData())
+	g.pool.put(set)
+	return nil
+}
+
+// latents returns the request's latents flat, (N, ZDim), and N.
+func (g *Generator) latents(req Request) ([]float32, int, error) {
+	zdim := g.info.ZDim
+	given := 0
+	for _, ok := range []bool{req.Seeds != nil, req.Latents != nil, req.Z != nil} {
+		if ok {
+			given++
+		}
+	}
+	if given != 1 {
+		return nil, 0, errors.New("infer: a Request needs exactly one of Seeds, Latents or Z")
+	}
+	if req.Truncation != 0 && req.Seeds == nil {
+		return nil, 0, errors.New("infer: Truncation applies to Seeds; truncate given latents yourself")
+	}
+	if err := CheckTruncation(req.Truncation); err != nil {
+		return nil, 0, err
+	}
+	switch {
+	case req.Seeds != nil:
+		z := make([]float32, len(req.Seeds)*zdim)
+		for i, s := range req.Seeds {
+			LatentInto(z[i*zdim:(i+1)*zdim], s, req.Truncation)
+		}
+		return z, len(req.Seeds), nil
+	case req.Latents != nil:
+		z := make([]float32, len(req.Latents)*zdim)
+		for i, l := range req.Latents {
+			if len(l) != zdim {
+				return nil, 0, fmt.Errorf("infer: latent %d has %d values; the model's z_dim is %d", i, len(l), zdim)
+			}
+			copy(z[i*zdim:], l)
+		}
+		return z, len(req.Latents), nil
+	}
+	if len(req.Z)%zdim != 0 {
+		return nil, 0, fmt.Errorf("infer: Z has %d values, not a multiple of the model's z_dim %d", len(req.Z), zdim)
+	}
+	return req.Z, len(req.Z) / zdim, nil
+}
+
+// labels checks the request's labels against the model and expands a
+// single label to n.
+func (g *Generator) labels(ls []int, n int) ([]int64, error) {
+	if !g.sig.label {
+		if len(ls) > 0 {
+			return nil, fmt.Errorf("infer: labels given, but %s is not a conditional model", g.name)
+		}
+		return nil, nil
+	}
+	if len(ls) != n && len(ls) != 1 {
+		return nil, fmt.Errorf("infer: %s is conditional: give one label per image (%d) or one for all, not %d", g.name, n, len(ls))
+	}
+	out := make([]int64, n)
+	for i := range out {
+		l := ls[0]
+		if len(ls) > 1 {
+			l = ls[i]
+		}
+		if err := g.CheckLabel(l); err != nil {
+			return nil, err
+		}
+		out[i] = int64(l)
+	}
+	return out, nil
+}
+
+// CheckLabel reports whether l is a class of the model.
+func (g *Generator) CheckLabel(l int) error {
+	c := g.info.Classes
+	switch {
+	case !g.sig.label:
+		return fmt.Errorf("infer: %s is not a conditional model; it takes no label", g.name)
+	case l < 0 || (c != nil && l >= len(c)):
+		if c == nil {
+			return fmt.Errorf("infer: label %d: labels are non-negative class indices", l)
+		}
+		return fmt.Errorf("infer: label %d: %s has %d classes, 0-%d (%s)", l, g.name, len(c), len(c)-1, strings.Join(c, ", "))
+	}
+	return nil
+}

@@ -1,0 +1,23 @@
+package infer
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"testing"
+)
+
+// TestMain skips the examples that need the runtime library when it is
+// missing, the way needLibrary skips tests: an example cannot call t.Skip.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if _, err := resolveLibrary(here("")); err != nil {
+		skip := "^Example$"
+		if s := flag.Lookup("test.skip").Value.String(); s != "" {
+			skip = s + "|" + skip
+		}
+		flag.Set("test.skip", skip)
+		fmt.Fprintf(os.Stderr, "infer: skipping Example: %v\n", err)
+	}
+	os.Exit(m.Run())
+}
