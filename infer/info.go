@@ -245,7 +245,8 @@ func (in Info) String() string {
 	line("gogan_version", orDash(in.Version))
 	line("inputs", strings.Join(in.Inputs, ", "))
 	line("output", in.Output)
-	known := map[string]bool{"kind": true, "z_dim": true, "image_size": true, "channels": true, "value_range": true,
+	// "classes" (the exporter's count) repeats the classes line.
+	known := map[string]bool{"kind": true, "z_dim": true, "image_size": true, "channels": true, "value_range": true, "classes": true,
 		"class_names": true, "dataset": true, "steps": true, "gogan_version": true}
 	var extra []string
 	for k := range in.Raw {
