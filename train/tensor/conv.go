@@ -1,0 +1,250 @@
+package tensor
+
+import "fmt"
+
+// Convolution is three mutually differentiating ops, so that the family is
+// closed under differentiation and gradient penalties can run double
+// backward through it. With y = conv(x, w), x (N,C,H,W), w (F,C,kH,kW),
+// y (N,F,OH,OW):
+//
+//	conv2d(x, w)      -> y          d/dx: convData(gy, w)    d/dw: convFilter(x, gy)
+//	convData(gy, w)   -> (N,C,H,W)  d/dgy: conv2d(G, w)      d/dw: convFilter(G, gy)
+//	convFilter(x, gy) -> (F,C,kH,kW) d/dx: convData(gy, G)   d/dgy: conv2d(x, G)
+//
+// convData is the transposed convolution, which ConvTranspose2d exposes.
+// All three run on runConv: im2col of a chunk of images into one
+// (C*kH*kW, n*OH*OW) column matrix and one threaded Sgemm per chunk, since
+// one wide product keeps the GEMM kernel busier than one narrow product per
+// image (OH*OW is only 49 or 196 in DCGAN).
+
+// convGeom holds the sizes of one convolution y = conv(x, w).
+type convGeom struct {
+	n, c, h, w  int // input x (N,C,H,W)
+	f, kh, kw   int // weight (F,C,kH,kW)
+	stride, pad int
+	oh, ow      int // output y (N,F,OH,OW)
+}
+
+func (g *convGeom) ckk() int { return g.c * g.kh * g.kw }
+func (g *convGeom) l() int   { return g.oh * g.ow }
+
+// convChunkElems caps the column matrix of one chunk (16 MiB): large enough
+// for a whole DCGAN batch in one product, small enough that big images do
+// not need gigabytes of scratch.
+const convChunkElems = 1 << 22
+
+// chunk is how many images one product takes; it depends only on the
+// shapes, so the weight-gradient sum over chunks has a fixed order.
+func (g *convGeom) chunk() int {
+	return max(1, min(g.n, convChunkElems/max(1, g.ckk()*g.l())))
+}
+
+// newConvGeom checks the operands of Conv2d and returns its geometry.
+func newConvGeom(x, w, b *Tensor, stride, pad int) convGeom {
+	if x.Rank() != 4 || w.Rank() != 4 || x.shape[1] != w.shape[1] {
+		panic(fmt.Sprintf("tensor: Conv2d: input %v and weight %v; want (N,C,H,W) and (F,C,kH,kW)", x.shape, w.shape))
+	}
+	if numel(x.shape) == 0 || numel(w.shape) == 0 {
+		panic(fmt.Sprintf("tensor: Conv2d: empty input %v or weight %v", x.shape, w.shape))
+	}
+	g := convGeom{n: x.shape[0], c: x.shape[1], h: x.shape[2], w: x.shape[3],
+		f: w.shape[0], kh: w.shape[2], kw: w.shape[3], stride: stride, pad: pad}
+	if stride < 1 || pad < 0 {
+		panic(fmt.Sprintf("tensor: Conv2d: stride %d pad %d for input %v weight %v", stride, pad, x.shape, w.shape))
+	}
+	if g.h+2*pad < g.kh || g.w+2*pad < g.kw {
+		panic(fmt.Sprintf("tensor: Conv2d: kernel %v larger than input %v padded by %d", w.shape, x.shape, pad))
+	}
+	if b != nil && (b.Rank() != 1 || b.shape[0] != g.f) {
+		panic(fmt.Sprintf("tensor: Conv2d: bias %v for weight %v; want (%d)", b.shape, w.shape, g.f))
+	}
+	g.oh, g.ow = convOut(g.h, g.kh, stride, pad), convOut(g.w, g.kw, stride, pad)
+	return g
+}
+
+// Conv2d returns the cross-correlation of x (N,C,H,W) with w (F,C,kH,kW)
+// plus b (F) (nil for none): y (N,F,OH,OW), OH = (H+2*pad-kH)/stride+1,
+// zero padding, as torch.nn.functional.conv2d.
+func Conv2d(x, w, b *Tensor, stride, pad int) *Tensor {
+	return conv2d(newConvGeom(x, w, b, stride, pad), x, w, b)
+}
+
+func conv2d(g convGeom, x, w, b *Tensor) *Tensor {
+	out := Zeros(g.n, g.f, g.oh, g.ow)
+	runConv(&g, x.Data, w.Data, dataOf(b), out.Data, nil, nil, nil)
+	return record(out, "Conv2d", func(gy *Tensor, need []bool) []*Tensor {
+		gs := make([]*Tensor, 3)
+		if !Recording() && need[0] && need[1] {
+			// Not being differentiated: one pass shares the transposed gy.
+			gs[0], gs[1] = Zeros(x.shape...), Zeros(w.shape...)
+			runConv(&g, x.Data, w.Data, nil, nil, gy.Data, gs[0].Data, gs[1].Data)
+		} else {
+			if need[0] {
+				gs[0] = convData(g, gy, w, nil, "Conv2dGradInput")
+			}
+			if need[1] {
+				gs[1] = convFilter(g, x, gy)
+			}
+		}
+		if need[2] {
+			gs[2] = channelSum(gy)
+		}
+		return gs
+	}, x, w, b)
+}
+
+// convFilter returns the weight gradient of conv2d: sum over the batch of
+// gy_n (F,OH*OW) times cols(x_n)^T, as (F,C,kH,kW). It is bilinear in x and
+// gy, so its own gradients are a convData and a conv2d with G as weight.
+func convFilter(g convGeom, x, gy *Tensor) *Tensor {
+	out := Zeros(g.f, g.c, g.kh, g.kw)
+	runConv(&g, x.Data, nil, nil, nil, gy.Data, nil, out.Data)
+	return record(out, "Conv2dGradWeight", func(gw *Tensor, need []bool) []*Tensor {
+		gs := make([]*Tensor, 2)
+		if need[0] {
+			gs[0] = convData(g, gy, gw, nil, "Conv2dGradInput")
+		}
+		if need[1] {
+			gs[1] = conv2d(g, x, gw, nil)
+		}
+		return gs
+	}, x, gy)
+}
+
+// channelSum sums g (N,C,H,W) to (C): the bias gradient.
+func channelSum(g *Tensor) *Tensor {
+	c := g.shape[1]
+	return Reshape(SumTo(g, []int{1, c, 1, 1}), c)
+}
+
+func dataOf(t *Tensor) []float32 {
+	if t == nil {
+		return nil
+	}
+	return t.Data
+}
+
+// runConv runs the parts of a convolution named by its non-nil arguments,
+// chunk by chunk, sharing the column matrix of x and the transposed gy
+// between the products that need them:
+//
+//	y  = conv(x, w) + b         x (N,C,H,W), w (F,C,kH,kW), b (F) or nil, y (N,F,OH,OW)
+//	dx += convT(gy, w)          gy (N,F,OH,OW), dx (N,C,H,W)
+//	dw  = sum_n gy_n cols(x_n)^T, dw (F,C,kH,kW)
+//
+// Everything is computed in a fixed order for a given thread count.
+func runConv(g *convGeom, x, w, b, y, gy, dx, dw []float32) {
+	ckk, l, f := g.ckk(), g.l(), g.f
+	nb := g.chunk()
+	idx := colTable(g)
+	colsP := getScratch(ckk * nb * l)
+	defer putScratch(colsP)
+	// A chunk of one image needs no transposes: (F, OH*OW) is its layout.
+	var ytP, gytP *[]float32
+	if nb > 1 && y != nil {
+		ytP = getScratch(f * nb * l)
+		defer putScratch(ytP)
+	}
+	if nb > 1 && gy != nil {
+		gytP = getScratch(f * nb * l)
+		defer putScratch(gytP)
+	}
+	// The GEMM kernel's tiles are wide in the output's columns: when the
+	// filters outnumber the taps (first layers, C*kH*kW = 16 against 64
+	// filters), form dw^T (C*kH*kW, F) and transpose it at the end.
+	var dwt []float32
+	if dw != nil && f > ckk {
+		p := getScratch(ckk * f)
+		defer putScratch(p)
+		dwt = *p
+	}
+	for n0 := 0; n0 < g.n; n0 += nb {
+		m := min(nb, g.n-n0)
+		ld := m * l
+		cols := (*colsP)[:ckk*ld]
+		if x != nil {
+			im2colChunk(cols, x, g, n0, m, idx)
+		}
+		var gyt []float32
+		if gy != nil {
+			if m == 1 {
+				gyt = gy[n0*f*l : (n0+1)*f*l]
+			} else {
+				gyt = (*gytP)[:f*ld]
+				toFNL(gyt, gy, n0, m, f, l)
+			}
+		}
+		if y != nil {
+			if m == 1 {
+				yn := y[n0*f*l : (n0+1)*f*l]
+				Sgemm(false, false, f, ld, ckk, 1, w, ckk, cols, ld, 0, yn, ld)
+				fromFNL(y, yn, b, n0, 1, f, l)
+			} else {
+				yt := (*ytP)[:f*ld]
+				Sgemm(false, false, f, ld, ckk, 1, w, ckk, cols, ld, 0, yt, ld)
+				fromFNL(y, yt, b, n0, m, f, l)
+			}
+		}
+		if dw != nil {
+			beta := float32(1)
+			if n0 == 0 {
+				beta = 0
+			}
+			if dwt != nil {
+				Sgemm(false, true, ckk, f, ld, 1, cols, ld, gyt, ld, beta, dwt, f)
+			} else {
+				Sgemm(false, true, f, ckk, ld, 1, gyt, ld, cols, ld, beta, dw, ckk)
+			}
+		}
+		if dx != nil {
+			// cols(x) is no longer needed: reuse it for the data columns.
+			Sgemm(true, false, ckk, ld, f, 1, w, ckk, gyt, ld, 0, cols, ld)
+			col2imChunk(dx, cols, g, n0, m, idx)
+		}
+	}
+	for r := 0; r < ckk && dwt != nil; r++ {
+		for c, v := range dwt[r*f : (r+1)*f] {
+			dw[c*ckk+r] = v
+		}
+	}
+}
+
+// minItems is the smallest number of work items, of size each, worth a
+// goroutine of their own.
+func minItems(size int) int { return max(1, (1<<14)/max(1, size)) }
+
+// toFNL copies images [n0,n0+m) of src (N,F,L) into dst (F, m*L).
+func toFNL(dst, src []float32, n0, m, f, l int) {
+	parallelFor(m*f, minItems(l), func(lo, hi int) {
+		for it := lo; it < hi; it++ {
+			i, c := it/f, it%f
+			copy(dst[c*m*l+i*l:c*m*l+(i+1)*l], src[((n0+i)*f+c)*l:])
+		}
+	})
+}
+
+// fromFNL writes src (F, m*L) plus bias (F, or nil) into images [n0,n0+m)
+// of dst (N,F,L). With m == 1 src may alias that image of dst.
+func fromFNL(dst, src, bias []float32, n0, m, f, l int) {
+	if m == 1 && bias == nil {
+		if &src[0] != &dst[n0*f*l] {
+			copy(dst[n0*f*l:(n0+1)*f*l], src)
+		}
+		return
+	}
+	parallelFor(m*f, minItems(l), func(lo, hi int) {
+		for it := lo; it < hi; it++ {
+			i, c := it/f, it%f
+			d := dst[((n0+i)*f+c)*l : ((n0+i)*f+c+1)*l]
+			s := src[c*m*l+i*l : c*m*l+(i+1)*l]
+			if bias == nil {
+				copy(d, s)
+				continue
+			}
+			bv := bias[c]
+			for j, v := range s {
+				d[j] = v + bv
+			}
+		}
+	})
+}
