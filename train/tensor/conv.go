@@ -71,19 +71,25 @@ func Conv2d(x, w, b *Tensor, stride, pad int) *Tensor {
 
 func conv2d(g convGeom, x, w, b *Tensor) *Tensor {
 	out := Zeros(g.n, g.f, g.oh, g.ow)
-	runConv(&g, x.Data, w.Data, dataOf(b), out.Data, nil, nil, nil)
+	// The weight gradient needs the forward's column matrix again: keep it
+	// (one chunk's worth at most) rather than unfold x a second time.
+	var xcols []float32
+	if Recording() && w.requiresGrad && g.chunk() == g.n {
+		xcols = make([]float32, g.ckk()*g.n*g.l())
+	}
+	runConv(&g, convRun{x: x.Data, w: w.Data, b: dataOf(b), y: out.Data, xcols: xcols, fill: true})
 	return record(out, "Conv2d", func(gy *Tensor, need []bool) []*Tensor {
 		gs := make([]*Tensor, 3)
 		if !Recording() && need[0] && need[1] {
 			// Not being differentiated: one pass shares the transposed gy.
 			gs[0], gs[1] = Zeros(x.shape...), Zeros(w.shape...)
-			runConv(&g, x.Data, w.Data, nil, nil, gy.Data, gs[0].Data, gs[1].Data)
+			runConv(&g, convRun{x: x.Data, w: w.Data, gy: gy.Data, dx: gs[0].Data, dw: gs[1].Data, xcols: xcols})
 		} else {
 			if need[0] {
 				gs[0] = convData(g, gy, w, nil, "Conv2dGradInput")
 			}
 			if need[1] {
-				gs[1] = convFilter(g, x, gy)
+				gs[1] = convFilter(g, x, gy, xcols)
 			}
 		}
 		if need[2] {
@@ -94,11 +100,12 @@ func conv2d(g convGeom, x, w, b *Tensor) *Tensor {
 }
 
 // convFilter returns the weight gradient of conv2d: sum over the batch of
-// gy_n (F,OH*OW) times cols(x_n)^T, as (F,C,kH,kW). It is bilinear in x and
-// gy, so its own gradients are a convData and a conv2d with G as weight.
-func convFilter(g convGeom, x, gy *Tensor) *Tensor {
+// gy_n (F,OH*OW) times cols(x_n)^T, as (F,C,kH,kW). xcols is im2col of x
+// if the forward pass kept it, else nil. It is bilinear in x and gy, so its
+// own gradients are a convData and a conv2d with G as weight.
+func convFilter(g convGeom, x, gy *Tensor, xcols []float32) *Tensor {
 	out := Zeros(g.f, g.c, g.kh, g.kw)
-	runConv(&g, x.Data, nil, nil, nil, gy.Data, nil, out.Data)
+	runConv(&g, convRun{x: x.Data, gy: gy.Data, dw: out.Data, xcols: xcols})
 	return record(out, "Conv2dGradWeight", func(gw *Tensor, need []bool) []*Tensor {
 		gs := make([]*Tensor, 2)
 		if need[0] {
@@ -124,36 +131,53 @@ func dataOf(t *Tensor) []float32 {
 	return t.Data
 }
 
-// runConv runs the parts of a convolution named by its non-nil arguments,
-// chunk by chunk, sharing the column matrix of x and the transposed gy
-// between the products that need them:
+// convRun names the operands of one runConv; nil ones are not computed:
 //
 //	y  = conv(x, w) + b         x (N,C,H,W), w (F,C,kH,kW), b (F) or nil, y (N,F,OH,OW)
 //	dx += convT(gy, w)          gy (N,F,OH,OW), dx (N,C,H,W)
 //	dw  = sum_n gy_n cols(x_n)^T, dw (F,C,kH,kW)
 //
-// Everything is computed in a fixed order for a given thread count.
-func runConv(g *convGeom, x, w, b, y, gy, dx, dw []float32) {
+// xcols, if set, holds im2col of the whole batch of x (C*kH*kW, N*OH*OW)
+// in one chunk: runConv fills it when fill is set and otherwise trusts it.
+type convRun struct {
+	x, w, b, y, gy, dx, dw []float32
+	xcols                  []float32
+	fill                   bool
+}
+
+// runConv computes r chunk by chunk, sharing the column matrix of x and
+// the transposed gy between the products that need them. Everything is
+// computed in a fixed order for a given thread count.
+func runConv(g *convGeom, r convRun) {
 	ckk, l, f := g.ckk(), g.l(), g.f
 	nb := g.chunk()
-	idx := colTable(g)
-	colsP := getScratch(ckk * nb * l)
-	defer putScratch(colsP)
-	// A chunk of one image needs no transposes: (F, OH*OW) is its layout.
-	var ytP, gytP *[]float32
-	if nb > 1 && y != nil {
-		ytP = getScratch(f * nb * l)
-		defer putScratch(ytP)
+	if r.xcols != nil && nb != g.n {
+		panic("tensor: runConv: kept columns need a single chunk")
 	}
-	if nb > 1 && gy != nil {
-		gytP = getScratch(f * nb * l)
-		defer putScratch(gytP)
+	idx := colTable(g)
+	var cols []float32
+	if (r.x != nil && r.xcols == nil) || r.dx != nil {
+		p := getScratch(ckk * nb * l)
+		defer putScratch(p)
+		cols = *p
+	}
+	// A chunk of one image needs no transposes: (F, OH*OW) is its layout.
+	var yt, gyt []float32
+	if nb > 1 && r.y != nil {
+		p := getScratch(f * nb * l)
+		defer putScratch(p)
+		yt = *p
+	}
+	if nb > 1 && r.gy != nil {
+		p := getScratch(f * nb * l)
+		defer putScratch(p)
+		gyt = *p
 	}
 	// The GEMM kernel's tiles are wide in the output's columns: when the
 	// filters outnumber the taps (first layers, C*kH*kW = 16 against 64
 	// filters), form dw^T (C*kH*kW, F) and transpose it at the end.
 	var dwt []float32
-	if dw != nil && f > ckk {
+	if r.dw != nil && f > ckk {
 		p := getScratch(ckk * f)
 		defer putScratch(p)
 		dwt = *p
@@ -161,50 +185,55 @@ func runConv(g *convGeom, x, w, b, y, gy, dx, dw []float32) {
 	for n0 := 0; n0 < g.n; n0 += nb {
 		m := min(nb, g.n-n0)
 		ld := m * l
-		cols := (*colsP)[:ckk*ld]
-		if x != nil {
-			im2colChunk(cols, x, g, n0, m, idx)
-		}
-		var gyt []float32
-		if gy != nil {
-			if m == 1 {
-				gyt = gy[n0*f*l : (n0+1)*f*l]
-			} else {
-				gyt = (*gytP)[:f*ld]
-				toFNL(gyt, gy, n0, m, f, l)
+		var xc, gyc []float32
+		switch {
+		case r.x == nil:
+		case r.xcols == nil:
+			xc = cols[:ckk*ld]
+			im2colChunk(xc, r.x, g, n0, m, idx)
+		default:
+			xc = r.xcols
+			if r.fill {
+				im2colChunk(xc, r.x, g, n0, m, idx)
 			}
 		}
-		if y != nil {
+		if r.gy != nil {
 			if m == 1 {
-				yn := y[n0*f*l : (n0+1)*f*l]
-				Sgemm(false, false, f, ld, ckk, 1, w, ckk, cols, ld, 0, yn, ld)
-				fromFNL(y, yn, b, n0, 1, f, l)
+				gyc = r.gy[n0*f*l : (n0+1)*f*l]
 			} else {
-				yt := (*ytP)[:f*ld]
-				Sgemm(false, false, f, ld, ckk, 1, w, ckk, cols, ld, 0, yt, ld)
-				fromFNL(y, yt, b, n0, m, f, l)
+				gyc = gyt[:f*ld]
+				toFNL(gyc, r.gy, n0, m, f, l)
 			}
 		}
-		if dw != nil {
+		if r.y != nil {
+			yc := r.y[n0*f*l : (n0+1)*f*l]
+			if m > 1 {
+				yc = yt[:f*ld]
+			}
+			Sgemm(false, false, f, ld, ckk, 1, r.w, ckk, xc, ld, 0, yc, ld)
+			fromFNL(r.y, yc, r.b, n0, m, f, l)
+		}
+		if r.dw != nil {
 			beta := float32(1)
 			if n0 == 0 {
 				beta = 0
 			}
 			if dwt != nil {
-				Sgemm(false, true, ckk, f, ld, 1, cols, ld, gyt, ld, beta, dwt, f)
+				Sgemm(false, true, ckk, f, ld, 1, xc, ld, gyc, ld, beta, dwt, f)
 			} else {
-				Sgemm(false, true, f, ckk, ld, 1, gyt, ld, cols, ld, beta, dw, ckk)
+				Sgemm(false, true, f, ckk, ld, 1, gyc, ld, xc, ld, beta, r.dw, ckk)
 			}
 		}
-		if dx != nil {
-			// cols(x) is no longer needed: reuse it for the data columns.
-			Sgemm(true, false, ckk, ld, f, 1, w, ckk, gyt, ld, 0, cols, ld)
-			col2imChunk(dx, cols, g, n0, m, idx)
+		if r.dx != nil {
+			// cols is free again: x's columns were used above or kept.
+			dc := cols[:ckk*ld]
+			Sgemm(true, false, ckk, ld, f, 1, r.w, ckk, gyc, ld, 0, dc, ld)
+			col2imChunk(r.dx, dc, g, n0, m, idx)
 		}
 	}
-	for r := 0; r < ckk && dwt != nil; r++ {
-		for c, v := range dwt[r*f : (r+1)*f] {
-			dw[c*ckk+r] = v
+	for i := 0; i < ckk && dwt != nil; i++ {
+		for c, v := range dwt[i*f : (i+1)*f] {
+			r.dw[c*ckk+i] = v
 		}
 	}
 }

@@ -52,19 +52,19 @@ func convData(g convGeom, gy, w, b *Tensor, name string) *Tensor {
 			}
 		}
 	}
-	runConv(&g, nil, w.Data, nil, nil, gy.Data, out.Data, nil)
+	runConv(&g, convRun{w: w.Data, gy: gy.Data, dx: out.Data})
 	return record(out, name, func(gx *Tensor, need []bool) []*Tensor {
 		gs := make([]*Tensor, 3)
 		if !Recording() && need[0] && need[1] {
 			// Not being differentiated: one pass shares the columns of gx.
 			gs[0], gs[1] = Zeros(gy.shape...), Zeros(w.shape...)
-			runConv(&g, gx.Data, w.Data, nil, gs[0].Data, gy.Data, nil, gs[1].Data)
+			runConv(&g, convRun{x: gx.Data, w: w.Data, y: gs[0].Data, gy: gy.Data, dw: gs[1].Data})
 		} else {
 			if need[0] {
 				gs[0] = conv2d(g, gx, w, nil)
 			}
 			if need[1] {
-				gs[1] = convFilter(g, gx, gy)
+				gs[1] = convFilter(g, gx, gy, nil)
 			}
 		}
 		if need[2] {
