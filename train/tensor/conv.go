@@ -12,10 +12,12 @@ import "fmt"
 //	convFilter(x, gy) -> (F,C,kH,kW) d/dx: convData(gy, G)   d/dgy: conv2d(x, G)
 //
 // convData is the transposed convolution, which ConvTranspose2d exposes.
-// All three run on runConv: im2col of a chunk of images into one
-// (C*kH*kW, n*OH*OW) column matrix and one threaded Sgemm per chunk, since
-// one wide product keeps the GEMM kernel busier than one narrow product per
-// image (OH*OW is only 49 or 196 in DCGAN).
+// All three run on runConv. Convolutions with large weights unfold a chunk
+// of images into one (C*kH*kW, n*OH*OW) column matrix for one threaded
+// Sgemm per chunk, since one wide product keeps the GEMM kernel busier than
+// one narrow product per image (OH*OW is only 49 in DCGAN's middle layers).
+// Those with small weights (the first and last layers) work image by image,
+// the images split across threads, and skip the batch transposes.
 
 // convGeom holds the sizes of one convolution y = conv(x, w).
 type convGeom struct {
@@ -32,6 +34,12 @@ func (g *convGeom) l() int   { return g.oh * g.ow }
 // for a whole DCGAN batch in one product, small enough that big images do
 // not need gigabytes of scratch.
 const convChunkElems = 1 << 22
+
+// thin reports whether the weights are small (64 KiB at most: first and
+// last layers, one side of C*kH*kW and F tiny). Such convolutions run image
+// by image (runConvImages): the batched path's transposes of y and gy would
+// cost as much as their products.
+func (g *convGeom) thin() bool { return g.f*g.ckk() <= 1<<14 }
 
 // chunk is how many images one product takes; it depends only on the
 // shapes, so the weight-gradient sum over chunks has a fixed order.
@@ -74,7 +82,7 @@ func conv2d(g convGeom, x, w, b *Tensor) *Tensor {
 	// The weight gradient needs the forward's column matrix again: keep it
 	// (one chunk's worth at most) rather than unfold x a second time.
 	var xcols []float32
-	if Recording() && w.requiresGrad && g.chunk() == g.n {
+	if Recording() && w.requiresGrad && !g.thin() && g.chunk() == g.n {
 		xcols = make([]float32, g.ckk()*g.n*g.l())
 	}
 	runConv(&g, convRun{x: x.Data, w: w.Data, b: dataOf(b), y: out.Data, xcols: xcols, fill: true})
@@ -149,6 +157,10 @@ type convRun struct {
 // the transposed gy between the products that need them. Everything is
 // computed in a fixed order for a given thread count.
 func runConv(g *convGeom, r convRun) {
+	if g.thin() && r.xcols == nil {
+		runConvImages(g, r)
+		return
+	}
 	ckk, l, f := g.ckk(), g.l(), g.f
 	nb := g.chunk()
 	if r.xcols != nil && nb != g.n {
@@ -236,6 +248,83 @@ func runConv(g *convGeom, r convRun) {
 			r.dw[c*ckk+i] = v
 		}
 	}
+}
+
+// runConvImages is runConv one image at a time, the images split evenly
+// over Threads() goroutines: an image's y, gy and dx are read and written
+// in place, its columns stay in cache between im2col and the products, and
+// dw is summed per goroutine, then across goroutines in order.
+func runConvImages(g *convGeom, r convRun) {
+	ckk, l, f := g.ckk(), g.l(), g.f
+	idx := colTable(g)
+	parts := min(Threads(), g.n)
+	dwt := r.dw != nil && f > ckk // as in runConv: the wide side in columns
+	partial := make([][]float32, parts)
+	parallelFor(parts, 1, func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			cp, pp := getScratch(ckk*l), padScratch(g, 1)
+			cols := *cp
+			var acc []float32
+			if r.dw != nil {
+				acc = *getScratch(ckk * f) // returned after the reduction
+				partial[p] = acc
+			}
+			n0, n1 := p*g.n/parts, (p+1)*g.n/parts
+			for n := n0; n < n1; n++ {
+				if r.x != nil {
+					im2colBlock(cols, l, r.x, g, n, 0, g.c, 0, 1, idx, planeOf(pp))
+				}
+				var gyn []float32
+				if r.gy != nil {
+					gyn = r.gy[n*f*l : (n+1)*f*l]
+				}
+				if r.y != nil {
+					yn := r.y[n*f*l : (n+1)*f*l]
+					Sgemm(false, false, f, l, ckk, 1, r.w, ckk, cols, l, 0, yn, l)
+					fromFNL(r.y, yn, r.b, n, 1, f, l)
+				}
+				if r.dw != nil {
+					beta := float32(1)
+					if n == n0 {
+						beta = 0
+					}
+					if dwt {
+						Sgemm(false, true, ckk, f, l, 1, cols, l, gyn, l, beta, acc, f)
+					} else {
+						Sgemm(false, true, f, ckk, l, 1, gyn, l, cols, l, beta, acc, ckk)
+					}
+				}
+				if r.dx != nil {
+					Sgemm(true, false, ckk, l, f, 1, r.w, ckk, gyn, l, 0, cols, l)
+					col2imBlock(r.dx, cols, l, g, n, 0, g.c, 0, 1, idx, planeOf(pp))
+				}
+			}
+			putScratch(cp)
+			if pp != nil {
+				putScratch(pp)
+			}
+		}
+	})
+	if r.dw == nil {
+		return
+	}
+	sum := partial[0]
+	for _, q := range partial[1:] {
+		for i, v := range q {
+			sum[i] += v
+		}
+		putScratch(&q)
+	}
+	if dwt {
+		for i := 0; i < ckk; i++ {
+			for c, v := range sum[i*f : (i+1)*f] {
+				r.dw[c*ckk+i] = v
+			}
+		}
+	} else {
+		copy(r.dw, sum)
+	}
+	putScratch(&sum)
 }
 
 // minItems is the smallest number of work items, of size each, worth a

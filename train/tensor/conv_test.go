@@ -82,6 +82,12 @@ var convCases = []convCase{
 	{n: 1, c: 1, h: 4, w: 4, f: 1, kh: 4, kw: 4, s: 1, p: 0, bias: true},
 	{n: 2, c: 2, h: 5, w: 4, f: 3, kh: 5, kw: 3, s: 1, p: 2, bias: true},
 	{n: 2, c: 3, h: 3, w: 3, f: 2, kh: 2, kw: 2, s: 4, p: 1},
+	// Several images per goroutine, sharing scratch between them.
+	{n: 7, c: 2, h: 5, w: 4, f: 3, kh: 3, kw: 3, s: 1, p: 1, bias: true},
+	// Weights over 64 KiB take the batched path (the others run image by
+	// image), with the weight gradient formed as dw or as dw^T.
+	{n: 4, c: 32, h: 7, w: 6, f: 40, kh: 4, kw: 4, s: 2, p: 1, bias: true},
+	{n: 3, c: 8, h: 6, w: 6, f: 160, kh: 4, kw: 4, s: 2, p: 1},
 }
 
 // convTCases are transposed convolutions (c in, f out), including the
@@ -93,6 +99,7 @@ var convTCases = []convCase{
 	{n: 3, c: 2, h: 3, w: 3, f: 1, kh: 2, kw: 3, s: 3, p: 1, op: 2, bias: true},
 	{n: 2, c: 1, h: 7, w: 7, f: 2, kh: 1, kw: 1, s: 1, p: 0},
 	{n: 1, c: 2, h: 2, w: 3, f: 2, kh: 5, kw: 5, s: 2, p: 2, op: 1, bias: true},
+	{n: 3, c: 40, h: 3, w: 4, f: 32, kh: 4, kw: 4, s: 2, p: 1, op: 1, bias: true}, // batched path
 }
 
 func (k convCase) convInputs(rng *rand.Rand) (x, w, b *T.Tensor) {
@@ -243,13 +250,11 @@ func checkAgainstNaive(t *testing.T, rng *rand.Rand, x, w, b *T.Tensor,
 }
 
 func TestConv2dMatchesNaive(t *testing.T) {
-	// The last three exceed one column-matrix chunk: one image per chunk;
-	// chunks of three images and a partial chunk of two; chunks of 2, 2, 1
-	// with more filters than taps (the transposed weight-gradient product).
+	// The batched path in chunks (of two images, then one), and the
+	// image-by-image path on large images.
 	cases := append(convCases[:len(convCases):len(convCases)],
-		convCase{n: 2, c: 64, h: 64, w: 64, f: 2, kh: 3, kw: 3, s: 1, p: 1, bias: true},
-		convCase{n: 5, c: 32, h: 64, w: 64, f: 3, kh: 3, kw: 3, s: 1, p: 1},
-		convCase{n: 5, c: 1, h: 600, w: 600, f: 5, kh: 2, kw: 2, s: 1, p: 0, bias: true})
+		convCase{n: 3, c: 256, h: 25, w: 25, f: 8, kh: 3, kw: 3, s: 1, p: 1, bias: true},
+		convCase{n: 3, c: 16, h: 64, w: 64, f: 3, kh: 3, kw: 3, s: 1, p: 1})
 	for _, k := range cases {
 		t.Run(k.String(), func(t *testing.T) {
 			rng := cvRng(1)
@@ -263,7 +268,8 @@ func TestConv2dMatchesNaive(t *testing.T) {
 
 func TestConvTranspose2dMatchesNaive(t *testing.T) {
 	cases := append(convTCases[:len(convTCases):len(convTCases)],
-		convCase{n: 5, c: 2, h: 64, w: 64, f: 32, kh: 3, kw: 3, s: 1, p: 1, bias: true})
+		convCase{n: 3, c: 8, h: 25, w: 25, f: 256, kh: 3, kw: 3, s: 1, p: 1, bias: true},
+		convCase{n: 3, c: 2, h: 64, w: 64, f: 16, kh: 3, kw: 3, s: 1, p: 1})
 	for _, k := range cases {
 		t.Run(k.String(), func(t *testing.T) {
 			rng := cvRng(2)

@@ -125,20 +125,23 @@ func colTable(g *convGeom) []int32 {
 	return idx
 }
 
-// padPlanes calls f for every (image, channel) item in [lo,hi) of a chunk
-// with a zeroed scratch plane of (H+2*pad)*(W+2*pad) floats, or nil when
-// pad is 0.
-func padPlanes(g *convGeom, lo, hi int, f func(it int, pp []float32)) {
-	var pp []float32
-	if g.pad > 0 {
-		p := getScratch((g.h + 2*g.pad) * (g.w + 2*g.pad))
-		defer putScratch(p)
-		pp = *p
-		clear(pp)
+// padScratch returns room for n planes padded to (H+2*pad)*(W+2*pad),
+// zeroed, for the block loops below, or nil when pad is 0; release it with
+// putScratch.
+func padScratch(g *convGeom, n int) *[]float32 {
+	if g.pad == 0 {
+		return nil
 	}
-	for it := lo; it < hi; it++ {
-		f(it, pp)
+	p := getScratch(n * (g.h + 2*g.pad) * (g.w + 2*g.pad))
+	clear(*p)
+	return p
+}
+
+func planeOf(p *[]float32) []float32 {
+	if p == nil {
+		return nil
 	}
+	return *p
 }
 
 // gather sets dst[p] = src[idx[p]]. It is kept out of line: inlined into
@@ -177,27 +180,93 @@ func scatterAdd(dst, src []float32, idx []int32) {
 	}
 }
 
-// im2colChunk unfolds images [n0,n0+m) of x (N,C,H,W) into cols
-// (C*kH*kW, m*OH*OW), in parallel over (image, channel). idx is colTable(g).
-func im2colChunk(cols, x []float32, g *convGeom, n0, m int, idx []int32) {
+// im2colBlock unfolds channels [c0,c1) of images n0+i, i in [i0,i1), into
+// the rows of cols (leading dimension ld, image n0+i at column i*OH*OW).
+// Each row is written left to right across the images, so stores stream
+// through whole cache lines. idx is colTable(g); pp is padScratch(g,
+// i1-i0), whose borders stay zero: only plane interiors are written.
+func im2colBlock(cols []float32, ld int, x []float32, g *convGeom, n0, c0, c1, i0, i1 int, idx []int32, pp []float32) {
 	l, hw, wp := g.l(), g.h*g.w, g.w+2*g.pad
-	parallelFor(m*g.c, minItems(g.kh*g.kw*l), func(lo, hi int) {
-		padPlanes(g, lo, hi, func(it int, pp []float32) {
-			i, ch := it/g.c, it%g.c
-			src := x[((n0+i)*g.c+ch)*hw:][:hw]
-			if pp != nil {
-				// The border stays zero: only the interior is rewritten.
+	pl := (g.h + 2*g.pad) * wp
+	for ch := c0; ch < c1; ch++ {
+		src, stride := x[((n0+i0)*g.c+ch)*hw:], g.c*hw
+		if pp != nil {
+			for i := i0; i < i1; i++ {
+				plane := x[((n0+i)*g.c+ch)*hw:][:hw]
+				dst := pp[(i-i0)*pl:]
 				for y := 0; y < g.h; y++ {
-					copy(pp[(y+g.pad)*wp+g.pad:][:g.w], src[y*g.w:])
-				}
-				src = pp
-			}
-			for ki := 0; ki < g.kh; ki++ {
-				for kj := 0; kj < g.kw; kj++ {
-					gather(cols[((ch*g.kh+ki)*g.kw+kj)*m*l+i*l:], src[ki*wp+kj:], idx)
+					copy(dst[(y+g.pad)*wp+g.pad:][:g.w], plane[y*g.w:])
 				}
 			}
-		})
+			src, stride = pp, pl
+		}
+		for ki := 0; ki < g.kh; ki++ {
+			for kj := 0; kj < g.kw; kj++ {
+				row := cols[((ch*g.kh+ki)*g.kw+kj)*ld:]
+				for i := i0; i < i1; i++ {
+					gather(row[i*l:], src[(i-i0)*stride+ki*wp+kj:], idx)
+				}
+			}
+		}
+	}
+}
+
+// col2imBlock adds the columns im2colBlock would write for the same block
+// onto dx (N,C,H,W), and leaves pp all zero.
+func col2imBlock(dx, cols []float32, ld int, g *convGeom, n0, c0, c1, i0, i1 int, idx []int32, pp []float32) {
+	l, hw, wp := g.l(), g.h*g.w, g.w+2*g.pad
+	pl := (g.h + 2*g.pad) * wp
+	for ch := c0; ch < c1; ch++ {
+		acc, stride := dx[((n0+i0)*g.c+ch)*hw:], g.c*hw
+		if pp != nil {
+			clear(pp[:(i1-i0)*pl]) // im2colBlock leaves interiors behind
+			acc, stride = pp, pl
+		}
+		for ki := 0; ki < g.kh; ki++ {
+			for kj := 0; kj < g.kw; kj++ {
+				row := cols[((ch*g.kh+ki)*g.kw+kj)*ld:]
+				for i := i0; i < i1; i++ {
+					scatterAdd(acc[(i-i0)*stride+ki*wp+kj:], row[i*l:], idx)
+				}
+			}
+		}
+		if pp == nil {
+			continue
+		}
+		for i := i0; i < i1; i++ {
+			plane := dx[((n0+i)*g.c+ch)*hw:][:hw]
+			for y := 0; y < g.h; y++ {
+				in := pp[(i-i0)*pl+(y+g.pad)*wp+g.pad:][:g.w]
+				out := plane[y*g.w:][:g.w]
+				for x, v := range in {
+					out[x] += v
+				}
+			}
+		}
+		clear(pp[:(i1-i0)*pl])
+	}
+}
+
+// chunkBlocks splits a chunk of m images into blocks of images per channel
+// so that there are at least two (channel, block) items per thread.
+func chunkBlocks(g *convGeom, m int) int {
+	return max(1, min(m, (2*Threads()+g.c-1)/g.c))
+}
+
+// im2colChunk unfolds images [n0,n0+m) of x (N,C,H,W) into cols
+// (C*kH*kW, m*OH*OW), in parallel over (channel, image block) items; the
+// items of one goroutine write a contiguous band of rows.
+func im2colChunk(cols, x []float32, g *convGeom, n0, m int, idx []int32) {
+	nb := chunkBlocks(g, m)
+	parallelFor(g.c*nb, minItems((m+nb-1)/nb*g.kh*g.kw*g.l()), func(lo, hi int) {
+		pp := padScratch(g, (m+nb-1)/nb)
+		for it := lo; it < hi; it++ {
+			ch, b := it/nb, it%nb
+			im2colBlock(cols, m*g.l(), x, g, n0, ch, ch+1, b*m/nb, (b+1)*m/nb, idx, planeOf(pp))
+		}
+		if pp != nil {
+			putScratch(pp)
+		}
 	})
 }
 
@@ -205,31 +274,16 @@ func im2colChunk(cols, x []float32, g *convGeom, n0, m int, idx []int32) {
 // (N,C,H,W). Each (image, channel) plane has one writer, so the parallel
 // split does not change the sums.
 func col2imChunk(dx, cols []float32, g *convGeom, n0, m int, idx []int32) {
-	l, hw, wp := g.l(), g.h*g.w, g.w+2*g.pad
-	parallelFor(m*g.c, minItems(g.kh*g.kw*l), func(lo, hi int) {
-		padPlanes(g, lo, hi, func(it int, pp []float32) {
-			i, ch := it/g.c, it%g.c
-			dst := dx[((n0+i)*g.c+ch)*hw:][:hw]
-			acc := dst
-			if pp != nil {
-				clear(pp)
-				acc = pp
-			}
-			for ki := 0; ki < g.kh; ki++ {
-				for kj := 0; kj < g.kw; kj++ {
-					scatterAdd(acc[ki*wp+kj:], cols[((ch*g.kh+ki)*g.kw+kj)*m*l+i*l:], idx)
-				}
-			}
-			if pp != nil {
-				for y := 0; y < g.h; y++ {
-					in := pp[(y+g.pad)*wp+g.pad:][:g.w]
-					out := dst[y*g.w:][:g.w]
-					for x, v := range in {
-						out[x] += v
-					}
-				}
-			}
-		})
+	nb := chunkBlocks(g, m)
+	parallelFor(g.c*nb, minItems((m+nb-1)/nb*g.kh*g.kw*g.l()), func(lo, hi int) {
+		pp := padScratch(g, (m+nb-1)/nb)
+		for it := lo; it < hi; it++ {
+			ch, b := it/nb, it%nb
+			col2imBlock(dx, cols, m*g.l(), g, n0, ch, ch+1, b*m/nb, (b+1)*m/nb, idx, planeOf(pp))
+		}
+		if pp != nil {
+			putScratch(pp)
+		}
 	})
 }
 
