@@ -15,15 +15,19 @@ GOTESTFLAGS ?=
 ONNXRUNTIME_LIB ?= $(CURDIR)/third_party/onnxruntime/lib/libonnxruntime.so.1
 export ONNXRUNTIME_LIB
 
-# Benchmarks: `bench` runs the targets in BENCH_STEPS in order after the setups;
-# a peer (PyTorch) run and a report are further steps to append. The knobs are
-# exported so that scripts run as steps see them too.
-BENCH_PKGS ?= ./train/tensor/
-BENCH ?= .
-BENCHTIME ?= 1s
+# Benchmarks: scripts/bench.sh runs the Go benchmarks and the PyTorch peer
+# on the same thread count and prints them side by side (scripts/benchreport).
+BENCH_PKGS ?= ./train/tensor/ ./train/ ./infer/ ./cmd/gan-gen/
+BENCH ?= ^(BenchmarkSgemm|BenchmarkGonumSgemm|BenchmarkDCGANStep|BenchmarkORTRun|BenchmarkGanGenEndToEnd)$$
+BENCHTIME ?= 2s
 BENCH_OUT ?= runs/bench
-BENCH_STEPS ?= bench-go
-export BENCH_PKGS BENCH BENCHTIME BENCH_OUT
+
+# The demo: a small DCGAN on MNIST, trained for a few minutes, then sampled.
+DEMO_STEPS ?= 1200
+DEMO_OUT ?= runs/demo
+# The embedded default generator of gan-gen (make pretrained).
+PRETRAINED_ARGS ?= --epochs 5 --seed 1 --threads 2 --ema 0.999 --sample-every 1000 --checkpoint-every 1000
+PRETRAINED_OUT ?= runs/pretrained
 
 .DEFAULT_GOAL := help
 
@@ -35,7 +39,9 @@ help:
 	@echo 'make vet         go vet ./...'
 	@echo 'make fmt-check   fail if any Go file is not gofmt-formatted'
 	@echo 'make bench       setup-peer, then benchmarks of BENCH_PKGS=$(BENCH_PKGS) into $(BENCH_OUT)/'
-	@echo 'make demo        not yet: arrives with cmd/gan-gen'
+	@echo 'make demo        the main job: set up, train a small DCGAN on MNIST, sample a grid with gan-gen'
+	@echo 'make pretrained  retrain the generator embedded in gan-gen (5 epochs, seed 1, 2 threads)'
+	@echo 'make proto       regenerate models/onnx/onnxpb/onnx.pb.go from its onnx.proto'
 	@echo 'make clean       remove bin/ and $(BENCH_OUT)/'
 
 .PHONY: setup
@@ -72,16 +78,28 @@ fmt-check:
 		-o -name '*.go' -print | xargs -r gofmt -l)"; \
 	if [[ -n "$$bad" ]]; then echo "not gofmt-formatted (run gofmt -w):"; echo "$$bad"; exit 1; fi
 
-.PHONY: bench bench-go
-bench: setup setup-peer $(BENCH_STEPS)
-
-bench-go:
-	@mkdir -p $(BENCH_OUT)
-	$(GO) test $(BENCH_PKGS) -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -benchmem -timeout 30m | tee $(BENCH_OUT)/go.txt
+.PHONY: bench
+bench: setup setup-peer build
+	BENCH_PKGS='$(BENCH_PKGS)' BENCH='$(BENCH)' BENCHTIME='$(BENCHTIME)' OUT='$(BENCH_OUT)' \
+	ISOLATE='BenchmarkDCGANStep/batch=64 BenchmarkDCGANStep/batch=256' scripts/bench.sh
 
 .PHONY: demo
-demo:
-	@echo 'make demo: not available yet; it arrives with cmd/gan-gen (sampling a trained generator through onnxruntime).' >&2; exit 1
+demo: setup build
+	@rm -rf $(DEMO_OUT)
+	bin/gan-train --steps $(DEMO_STEPS) --out $(DEMO_OUT) --sample-every 400
+	bin/gan-gen --model $(DEMO_OUT)/generator.onnx -n 64 --seed 1 --out $(DEMO_OUT)/generated --grid $(DEMO_OUT)/grid.png
+	@echo "demo: generated digits in $(DEMO_OUT)/grid.png (64 PNGs in $(DEMO_OUT)/generated, training samples in $(DEMO_OUT)/samples)"
+
+.PHONY: pretrained
+pretrained: setup build
+	@rm -rf $(PRETRAINED_OUT)
+	bin/gan-train $(PRETRAINED_ARGS) --out $(PRETRAINED_OUT)
+	cp $(PRETRAINED_OUT)/generator.onnx cmd/gan-gen/embedded/default.onnx
+	@echo "pretrained: cmd/gan-gen/embedded/default.onnx updated; rebuild gan-gen (make build)"
+
+.PHONY: proto
+proto:
+	@scripts/genproto.sh
 
 .PHONY: clean
 clean:

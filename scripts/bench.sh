@@ -38,6 +38,11 @@ PEER_SGEMM_SIZES=${PEER_SGEMM_SIZES:-256 1024}
 ISOLATE=${ISOLATE:-BenchmarkDCGANStep/batch=64 BenchmarkDCGANStep/batch=256 BenchmarkDCGANGenerate/batch=1024}
 OUT=${OUT:-${BENCH_OUT:-bench-out}}
 
+# The inference benchmarks time the DCGAN-MNIST generator gan-gen embeds.
+if [ -z "${GOGAN_BENCH_MODEL:-}" ] && [ -f cmd/gan-gen/embedded/default.onnx ]; then
+	export GOGAN_BENCH_MODEL=$PWD/cmd/gan-gen/embedded/default.onnx
+fi
+
 mkdir -p "$OUT"
 : >"$OUT/go.txt"
 : >"$OUT/peer.txt"

@@ -26,7 +26,8 @@ var (
 	reSgemm    = regexp.MustCompile(`^BenchmarkSgemm/(.+)/(\d+)$`)
 	reGonum    = regexp.MustCompile(`^BenchmarkGonumSgemm/(\d+)$`)
 	reStep     = regexp.MustCompile(`^BenchmarkDCGANStep/batch=(\d+)$`)
-	reGenerate = regexp.MustCompile(`^BenchmarkDCGAN(?:Generate|Infer)\w*/batch=(\d+)$`)
+	reGenerate = regexp.MustCompile(`^(?:BenchmarkORTRun|BenchmarkDCGAN(?:Generate|Infer)\w*)/batch=(\d+)$`)
+	reEndToEnd = regexp.MustCompile(`^BenchmarkGanGenEndToEnd/batch=(\d+)$`)
 )
 
 // Configurations always listed, so a benchmark that did not run shows as "-"
@@ -94,6 +95,17 @@ func (res *results) rows() []row {
 	// DCGAN training step and generator inference against the torch peer.
 	out = append(out, res.modelRows("dcgan train step", reStep, "BenchmarkDCGANStep", "train", defaultStepBatch, used)...)
 	out = append(out, res.modelRows("dcgan G inference", reGenerate, "", "infer", defaultGenBatch, used)...)
+	// gan-gen end to end (PNG files written) against onnxruntime's bare Run.
+	for _, name := range res.order {
+		m := reEndToEnd.FindStringSubmatch(name)
+		if m == nil {
+			continue
+		}
+		used[name] = true
+		g, haveG := res.bench[name].median("images/s")
+		bare, haveB := res.bench["BenchmarkORTRun/batch="+m[1]].median("images/s")
+		out = append(out, row{metric: "gan-gen end to end batch=" + m[1], unit: "images/s", gogan: g, haveG: haveG, peer: bare, haveP: haveB, vs: "ort Run"})
+	}
 
 	// Everything else gogan measured, unpaired.
 	for _, name := range res.order {
