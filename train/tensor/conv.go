@@ -1,6 +1,9 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+	"runtime"
+)
 
 // Convolution is three mutually differentiating ops, so that the family is
 // closed under differentiation and gradient penalties can run double
@@ -80,10 +83,14 @@ func Conv2d(x, w, b *Tensor, stride, pad int) *Tensor {
 func conv2d(g convGeom, x, w, b *Tensor) *Tensor {
 	out := Zeros(g.n, g.f, g.oh, g.ow)
 	// The weight gradient needs the forward's column matrix again: keep it
-	// (one chunk's worth at most) rather than unfold x a second time.
+	// (one chunk's worth at most) rather than unfold x a second time. Only
+	// this op's graph node reads it, and the node is reachable only through
+	// out, so the buffer goes back to the pool once out is unreachable.
 	var xcols []float32
 	if Recording() && w.requiresGrad && !g.thin() && g.chunk() == g.n {
-		xcols = make([]float32, g.ckk()*g.n*g.l())
+		p := getScratch(g.ckk() * g.n * g.l())
+		xcols = *p
+		runtime.AddCleanup(out, putScratch, p)
 	}
 	runConv(&g, convRun{x: x.Data, w: w.Data, b: dataOf(b), y: out.Data, xcols: xcols, fill: true})
 	return record(out, "Conv2d", func(gy *Tensor, need []bool) []*Tensor {
@@ -194,6 +201,7 @@ func runConv(g *convGeom, r convRun) {
 		defer putScratch(p)
 		dwt = *p
 	}
+	var pt pixelTable
 	for n0 := 0; n0 < g.n; n0 += nb {
 		m := min(nb, g.n-n0)
 		ld := m * l
@@ -240,7 +248,10 @@ func runConv(g *convGeom, r convRun) {
 			// cols is free again: x's columns were used above or kept.
 			dc := cols[:ckk*ld]
 			Sgemm(true, false, ckk, ld, f, 1, r.w, ckk, gyc, ld, 0, dc, ld)
-			col2imChunk(r.dx, dc, g, n0, m, idx)
+			if len(pt.start) == 0 || m != nb {
+				pt = newPixelTable(g, ld)
+			}
+			col2imChunk(r.dx, dc, g, n0, m, pt)
 		}
 	}
 	for i := 0; i < ckk && dwt != nil; i++ {
@@ -257,6 +268,10 @@ func runConv(g *convGeom, r convRun) {
 func runConvImages(g *convGeom, r convRun) {
 	ckk, l, f := g.ckk(), g.l(), g.f
 	idx := colTable(g)
+	var pt pixelTable
+	if r.dx != nil {
+		pt = newPixelTable(g, l)
+	}
 	parts := min(Threads(), g.n)
 	dwt := r.dw != nil && f > ckk // as in runConv: the wide side in columns
 	partial := make([][]float32, parts)
@@ -296,7 +311,7 @@ func runConvImages(g *convGeom, r convRun) {
 				}
 				if r.dx != nil {
 					Sgemm(true, false, ckk, l, f, 1, r.w, ckk, gyn, l, 0, cols, l)
-					col2imBlock(r.dx, cols, l, g, n, 0, g.c, 0, 1, idx, planeOf(pp))
+					col2imBlock(r.dx, cols, l, g, n, 0, g.c, 0, 1, pt)
 				}
 			}
 			putScratch(cp)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -363,6 +364,33 @@ func TestConvDeterministic(t *testing.T) {
 				if math.Float32bits(a[i][j]) != math.Float32bits(b[i][j]) {
 					t.Fatalf("threads %d: output %d differs at %d: %v vs %v", th, i, j, a[i][j], b[i][j])
 				}
+			}
+		}
+	}
+}
+
+// TestConvKeptColumns checks that the column matrix a Conv2d keeps for its
+// weight gradient survives while its graph is reachable, however many other
+// graphs are dropped and collected (their buffers recycled) meanwhile.
+func TestConvKeptColumns(t *testing.T) {
+	rng := cvRng(9)
+	x := cvRandn(rng, 4, 32, 8, 8).SetRequiresGrad(true)
+	w := T.Randn(rng, 0, 0.1, 40, 32, 4, 4).SetRequiresGrad(true) // large weights: batched path
+	gy := cvRandn(rng, 4, 40, 4, 4)
+	want := T.Grad(T.Conv2d(x, w, nil, 2, 1), []*T.Tensor{x, w}, gy, false)
+	kept := T.Conv2d(x, w, nil, 2, 1)
+	for i := 0; i < 4; i++ {
+		T.Conv2d(cvRandn(rng, 4, 32, 8, 8), w, nil, 2, 1)
+		runtime.GC()
+	}
+	for i := 0; i < 4; i++ {
+		T.Conv2d(cvRandn(rng, 4, 32, 8, 8), w, nil, 2, 1) // may reuse recycled columns
+	}
+	got := T.Grad(kept, []*T.Tensor{x, w}, gy, false)
+	for i := range want {
+		for j, v := range want[i].Data {
+			if got[i].Data[j] != v {
+				t.Fatalf("gradient %d differs at %d after other graphs were collected: %v, want %v", i, j, got[i].Data[j], v)
 			}
 		}
 	}

@@ -108,8 +108,8 @@ func col2imRef(dst, src []float32, c, h, w, kh, kw, stride, pad, oh, ow int) {
 // The batched kernels below serve the convolution ops. DCGAN's planes are
 // small (OH*OW = 49), so per-row bookkeeping would cost more than the copy:
 // instead each plane is copied once into a zero-bordered buffer and every
-// kernel tap becomes one branch-free gather (scatter-add for col2im) through
-// a table of offsets.
+// kernel tap becomes one branch-free gather through a table of offsets;
+// col2im gathers each pixel's contributions through a table of its own.
 
 // colTable returns, for every output position, the offset of kernel tap
 // (0,0) in a plane padded by pad on each side; tap (i,j) lies i rows and j
@@ -126,7 +126,7 @@ func colTable(g *convGeom) []int32 {
 }
 
 // padScratch returns room for n planes padded to (H+2*pad)*(W+2*pad),
-// zeroed, for the block loops below, or nil when pad is 0; release it with
+// zeroed, for im2colBlock, or nil when pad is 0; release it with
 // putScratch.
 func padScratch(g *convGeom, n int) *[]float32 {
 	if g.pad == 0 {
@@ -161,22 +161,58 @@ func gather(dst, src []float32, idx []int32) {
 	}
 }
 
-// scatterAdd adds src[p] into dst[idx[p]]; idx must not repeat.
+// pixelTable lists, for every pixel q of an (H,W) plane, where im2col
+// copies it to in the column block of one channel of one image (tap row t
+// at offset t*ld): tab[start[q]:start[q+1]], in tap order. col2im then
+// gathers each pixel's contributions instead of scattering them, and taps
+// that fall on padding cost nothing.
+type pixelTable struct{ start, tab []int32 }
+
+func newPixelTable(g *convGeom, ld int) pixelTable {
+	hw := g.h * g.w
+	start := make([]int32, hw+1)
+	// taps calls f(q, offset) for every column entry that reads a pixel.
+	taps := func(f func(q, off int)) {
+		for ki := 0; ki < g.kh; ki++ {
+			for kj := 0; kj < g.kw; kj++ {
+				t := ki*g.kw + kj
+				lo, hi := tapRange(kj, g.w, g.stride, g.pad, g.ow)
+				for y := 0; y < g.oh; y++ {
+					iy := y*g.stride - g.pad + ki
+					if iy < 0 || iy >= g.h {
+						continue
+					}
+					for x := lo; x < hi; x++ {
+						f(iy*g.w+x*g.stride-g.pad+kj, t*ld+y*g.ow+x)
+					}
+				}
+			}
+		}
+	}
+	taps(func(q, _ int) { start[q+1]++ })
+	for q := 0; q < hw; q++ {
+		start[q+1] += start[q]
+	}
+	tab := make([]int32, start[hw])
+	next := append([]int32(nil), start[:hw]...)
+	taps(func(q, off int) {
+		tab[next[q]] = int32(off)
+		next[q]++
+	})
+	return pixelTable{start, tab}
+}
+
+// sumPixels adds to every dst[q] the src values at its table entries.
 //
 //go:noinline
-func scatterAdd(dst, src []float32, idx []int32) {
-	src = src[:len(idx)]
-	p := 0
-	for ; p+4 <= len(idx); p += 4 {
-		i := idx[p : p+4 : p+4]
-		v := src[p : p+4 : p+4]
-		dst[i[0]] += v[0]
-		dst[i[1]] += v[1]
-		dst[i[2]] += v[2]
-		dst[i[3]] += v[3]
-	}
-	for ; p < len(idx); p++ {
-		dst[idx[p]] += src[p]
+func sumPixels(dst, src []float32, pt pixelTable) {
+	start, tab := pt.start[:len(dst)+1], pt.tab
+	for q := range dst {
+		s := dst[q]
+		for _, o := range tab[start[q]:start[q+1]] {
+			s += src[o]
+		}
+		dst[q] = s
 	}
 }
 
@@ -212,38 +248,14 @@ func im2colBlock(cols []float32, ld int, x []float32, g *convGeom, n0, c0, c1, i
 }
 
 // col2imBlock adds the columns im2colBlock would write for the same block
-// onto dx (N,C,H,W), and leaves pp all zero.
-func col2imBlock(dx, cols []float32, ld int, g *convGeom, n0, c0, c1, i0, i1 int, idx []int32, pp []float32) {
-	l, hw, wp := g.l(), g.h*g.w, g.w+2*g.pad
-	pl := (g.h + 2*g.pad) * wp
+// onto dx (N,C,H,W). pt is newPixelTable(g, ld).
+func col2imBlock(dx, cols []float32, ld int, g *convGeom, n0, c0, c1, i0, i1 int, pt pixelTable) {
+	l, hw := g.l(), g.h*g.w
 	for ch := c0; ch < c1; ch++ {
-		acc, stride := dx[((n0+i0)*g.c+ch)*hw:], g.c*hw
-		if pp != nil {
-			clear(pp[:(i1-i0)*pl]) // im2colBlock leaves interiors behind
-			acc, stride = pp, pl
-		}
-		for ki := 0; ki < g.kh; ki++ {
-			for kj := 0; kj < g.kw; kj++ {
-				row := cols[((ch*g.kh+ki)*g.kw+kj)*ld:]
-				for i := i0; i < i1; i++ {
-					scatterAdd(acc[(i-i0)*stride+ki*wp+kj:], row[i*l:], idx)
-				}
-			}
-		}
-		if pp == nil {
-			continue
-		}
+		rows := cols[ch*g.kh*g.kw*ld:]
 		for i := i0; i < i1; i++ {
-			plane := dx[((n0+i)*g.c+ch)*hw:][:hw]
-			for y := 0; y < g.h; y++ {
-				in := pp[(i-i0)*pl+(y+g.pad)*wp+g.pad:][:g.w]
-				out := plane[y*g.w:][:g.w]
-				for x, v := range in {
-					out[x] += v
-				}
-			}
+			sumPixels(dx[((n0+i)*g.c+ch)*hw:][:hw], rows[i*l:], pt)
 		}
-		clear(pp[:(i1-i0)*pl])
 	}
 }
 
@@ -271,18 +283,14 @@ func im2colChunk(cols, x []float32, g *convGeom, n0, m int, idx []int32) {
 }
 
 // col2imChunk adds cols (C*kH*kW, m*OH*OW) onto images [n0,n0+m) of dx
-// (N,C,H,W). Each (image, channel) plane has one writer, so the parallel
-// split does not change the sums.
-func col2imChunk(dx, cols []float32, g *convGeom, n0, m int, idx []int32) {
+// (N,C,H,W); pt is newPixelTable(g, m*OH*OW). Each (image, channel) plane
+// has one writer, so the parallel split does not change the sums.
+func col2imChunk(dx, cols []float32, g *convGeom, n0, m int, pt pixelTable) {
 	nb := chunkBlocks(g, m)
 	parallelFor(g.c*nb, minItems((m+nb-1)/nb*g.kh*g.kw*g.l()), func(lo, hi int) {
-		pp := padScratch(g, (m+nb-1)/nb)
 		for it := lo; it < hi; it++ {
 			ch, b := it/nb, it%nb
-			col2imBlock(dx, cols, m*g.l(), g, n0, ch, ch+1, b*m/nb, (b+1)*m/nb, idx, planeOf(pp))
-		}
-		if pp != nil {
-			putScratch(pp)
+			col2imBlock(dx, cols, m*g.l(), g, n0, ch, ch+1, b*m/nb, (b+1)*m/nb, pt)
 		}
 	})
 }
