@@ -1,0 +1,77 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/gogan/gan/train/eval"
+)
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// describeNet is the feature network line: scores from different networks
+// are not comparable, so every output names it.
+func describeNet(net eval.Extractor) string {
+	if f, ok := net.(*eval.FeatureNet); ok && f.Info.TestImages > 0 {
+		return fmt.Sprintf("%s (LeNet on %s, %.2f%% test accuracy)", f.Name(), f.Info.Dataset, 100*f.Info.TestAccuracy)
+	}
+	return net.Name() + " (ONNX)"
+}
+
+// writeReport prints a report as a readable table.
+func writeReport(w io.Writer, s scored, net eval.Extractor) {
+	r := s.Report
+	fmt.Fprintf(w, "samples:         %s\n", s.Source)
+	fmt.Fprintf(w, "reference:       %s\n", s.ReferenceSet)
+	fmt.Fprintf(w, "feature network: %s\n\n", describeNet(net))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "FID\t%.3f\t(lower is better; compare with gan-eval reference)\n", r.FID)
+	if r.KID != nil {
+		fmt.Fprintf(tw, "KID\t%.4g ± %.4g\t(%d subsets of %d)\n", r.KID.Mean, r.KID.Std, r.KID.Subsets, r.KID.SubsetSize)
+	}
+	fmt.Fprintf(tw, "precision\t%.3f\t(share of samples that look real, k = %d)\n", r.Precision, r.K)
+	fmt.Fprintf(tw, "recall\t%.3f\t(share of real variety the samples cover)\n", r.Recall)
+	tw.Flush()
+	if c := r.Coverage; c != nil {
+		fmt.Fprintln(w)
+		writeCoverage(w, c)
+	}
+	fmt.Fprintf(w, "\nverdict: %s\n", r.Verdict.Summary)
+	reasons := r.Verdict.Reasons
+	if r.Verdict.Collapse {
+		reasons = reasons[1:] // the summary gives the first
+	}
+	for _, reason := range reasons {
+		fmt.Fprintf(w, "  - %s\n", reason)
+	}
+}
+
+func writeCoverage(w io.Writer, c *eval.Coverage) {
+	width := len("class")
+	for _, name := range c.Classes {
+		width = max(width, len(name))
+	}
+	fmt.Fprintf(w, "%-*s  %6s  %9s  %10s\n", width, "class", "share", "reference", "confidence")
+	for j, name := range c.Classes {
+		ref := "-"
+		if c.RefShare != nil {
+			ref = fmt.Sprintf("%.1f%%", 100*c.RefShare[j])
+		}
+		line := fmt.Sprintf("%-*s  %5.1f%%  %9s  %10.3f  %s", width, name, 100*c.Share[j], ref, c.Confidence[j], bar(c.Share[j]))
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
+	}
+	fmt.Fprintf(w, "class perplexity %.2f of %d (reference %.2f), mean confidence %.3f\n",
+		c.Perplexity, len(c.Classes), c.RefPerplexity, c.MeanConfidence)
+}
+
+// bar draws a share as up to 40 marks (a class at 10% gets 4).
+func bar(share float64) string {
+	return strings.Repeat("#", int(40*share+0.5))
+}

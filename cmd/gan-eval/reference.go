@@ -1,0 +1,166 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/gogan/gan/train/data"
+	"github.com/gogan/gan/train/eval"
+)
+
+// noiseLevels are the standard deviations of the Gaussian noise added to
+// real images for the rows between the floor and the ceiling.
+var noiseLevels = []float64{0.1, 0.3, 1}
+
+func referenceCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "reference",
+		Usage: "print the scores of real images (the floor), noisy real images and uniform noise (the ceiling), to read a score against",
+		Description: "The floor scores real images disjoint from the reference set (the MNIST training set against the test set,\n" +
+			"or one half of --reference-dir against the other): what a perfect generator would get at this --n.\n" +
+			"The ceiling scores uniform noise images.",
+		UsageText:    "gan-eval reference [--n 10000] [--reference-dir DIR] [--features FILE] [--json]",
+		OnUsageError: onUsageError("gan-eval reference"),
+		Flags:        []cli.Flag{nFlag, seedFlag, referenceFlag, featuresFlag, rangeFlag, kFlag, kidSubsets, kidSize, jsonFlag, threadsFlag},
+		Action:       referenceAction,
+	}
+}
+
+// row is one line of the reference table.
+type row struct {
+	Name string `json:"name"`
+	eval.Report
+}
+
+type referenceTable struct {
+	ReferenceSet string `json:"reference_set"`
+	Real         string `json:"real_set"`
+	FeatureNet   string `json:"feature_net"`
+	Rows         []row  `json:"rows"`
+}
+
+func referenceAction(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return usage("unexpected argument %q; see gan-eval reference --help", c.Args().First())
+	}
+	if err := setThreads(c); err != nil {
+		return err
+	}
+	opt, err := scorerOptions(c)
+	if err != nil {
+		return err
+	}
+	n := c.Int("n")
+	if n <= opt.K {
+		return usage("--n %d: use more than --k %d images", n, opt.K)
+	}
+	net, release, err := openFeatures(c)
+	if err != nil {
+		return err
+	}
+	defer release()
+	ref, real, t, err := disjointSets(c, net, n)
+	if err != nil {
+		return err
+	}
+	sc, err := eval.NewScorer(net, ref, opt)
+	if err != nil {
+		return err
+	}
+	seed := c.Uint64("seed")
+	type set struct {
+		name string
+		im   eval.Images
+	}
+	sets := []set{{"real, disjoint (floor)", real}}
+	for _, s := range noiseLevels {
+		sets = append(sets, set{fmt.Sprintf("real + noise σ=%g", s), eval.Noisy(real, s, seed)})
+	}
+	sets = append(sets, set{"uniform noise (ceiling)", eval.UniformNoise(real.N, real.C, real.H, real.W, seed)})
+	for i, s := range sets {
+		rep, err := sc.ScoreImages(s.im)
+		if err != nil {
+			return err
+		}
+		if i == 0 {
+			for _, msg := range rep.Notices {
+				notice(c, msg)
+			}
+		}
+		rep.Notices = nil
+		t.Rows = append(t.Rows, row{s.name, rep})
+	}
+	t.FeatureNet = net.Name()
+	if c.Bool("json") {
+		return writeJSON(c.App.Writer, t)
+	}
+	writeReferenceTable(c.App.Writer, t, net)
+	return nil
+}
+
+// disjointSets returns n reference images and n other real images: the
+// MNIST test and training sets, or two halves of --reference-dir.
+func disjointSets(c *cli.Context, net eval.Extractor, n int) (ref, real eval.Images, t referenceTable, err error) {
+	seed := c.Uint64("seed")
+	if c.String("reference-dir") == "" {
+		var test data.Dataset
+		if test, t.ReferenceSet, err = referenceSet(c, net); err != nil {
+			return
+		}
+		if ref, t.ReferenceSet, err = referenceSample(c, test, t.ReferenceSet, n); err != nil {
+			return
+		}
+		var train *data.Images
+		if train, err = data.LoadMNIST(data.DefaultMNISTDir(), "train"); err != nil {
+			err = fmt.Errorf("real set: %v", err)
+			return
+		}
+		real, err = eval.SampleDataset(train, n, seed)
+		t.Real = fmt.Sprintf("mnist train (%d of %d images)", n, train.Len())
+		return
+	}
+	ds, name, err := referenceSet(c, net)
+	if err != nil {
+		return
+	}
+	half := ds.Len() / 2
+	if half < n {
+		if half <= c.Int("k") {
+			err = usage("--reference-dir %s: %d images are too few to split into two sets of more than --k %d", name, ds.Len(), c.Int("k"))
+			return
+		}
+		notice(c, fmt.Sprintf("--reference-dir %s holds %d images: comparing two disjoint halves of %d (fewer than --n %d)", name, ds.Len(), half, n))
+		n = half
+	}
+	a, b := eval.Split(ds, 0.5, seed)
+	if ref, err = eval.SampleDataset(a, n, seed); err != nil {
+		return
+	}
+	real, err = eval.SampleDataset(b, n, seed)
+	t.ReferenceSet = fmt.Sprintf("%s (%d images, one half)", name, n)
+	t.Real = fmt.Sprintf("%s (%d images, the other half)", name, n)
+	return
+}
+
+func writeReferenceTable(w io.Writer, t referenceTable, net eval.Extractor) {
+	fmt.Fprintf(w, "reference:       %s\n", t.ReferenceSet)
+	fmt.Fprintf(w, "real images:     %s\n", t.Real)
+	fmt.Fprintf(w, "feature network: %s\n\n", describeNet(net))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "images\tFID\tKID\tprecision\trecall\tperplexity")
+	for _, r := range t.Rows {
+		kid, perp := "-", "-"
+		if r.KID != nil {
+			kid = fmt.Sprintf("%.4g ± %.4g", r.KID.Mean, r.KID.Std)
+		}
+		if r.Coverage != nil {
+			perp = fmt.Sprintf("%.2f", r.Coverage.Perplexity)
+		}
+		fmt.Fprintf(tw, "%s\t%.3f\t%s\t%.3f\t%.3f\t%s\n", r.Name, r.FID, kid, r.Precision, r.Recall, perp)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nA generator's FID at the same --n lies between the floor and the ceiling; scores from other feature networks or sample counts are not comparable.\n")
+}
