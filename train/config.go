@@ -34,6 +34,7 @@ type Config struct {
 	Smooth      float64     `json:"label_smoothing"` // real target = 1 - Smooth
 	SampleEvery int         `json:"sample_every"`
 	CkptEvery   int         `json:"checkpoint_every"`
+	EvalEvery   int         `json:"eval_every"` // 0: off
 	Version     string      `json:"gogan_version"`
 }
 
@@ -96,6 +97,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--epochs and --steps must not be negative")
 	case c.Threads < 0:
 		return fmt.Errorf("--threads %d: must not be negative (0 means all cores)", c.Threads)
+	case c.EvalEvery < 0:
+		return fmt.Errorf("--eval-every %d: must not be negative (0 turns evaluation off)", c.EvalEvery)
 	case c.SampleEvery < 1 || c.CkptEvery < 1:
 		return fmt.Errorf("--sample-every and --checkpoint-every must be at least 1")
 	}

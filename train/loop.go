@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gogan/gan/train/data"
 	"github.com/gogan/gan/train/nn"
 	"github.com/gogan/gan/train/tensor"
 )
@@ -30,6 +29,13 @@ func (r *Run) Train(ctx context.Context) error {
 	elapsed0 := 0.0
 	if n := len(r.metrics.Records); n > 0 {
 		elapsed0 = r.metrics.Records[n-1].ElapsedS
+	}
+	if r.eval != nil {
+		for _, rec := range r.metrics.Records {
+			if rec.FID < r.eval.best {
+				r.eval.best = rec.FID
+			}
+		}
 	}
 	cfg := r.Cfg
 	c, h, w := r.Data.Shape()
@@ -64,7 +70,12 @@ func (r *Run) Train(ctx context.Context) error {
 				r.GAN.Step, st.LossD, st.LossG, r.CheckpointPath())
 		}
 		rec := Record{Step: r.GAN.Step, Epoch: r.epoch, LossD: st.LossD, LossG: st.LossG, DReal: st.DReal, DFake: st.DFake,
-			ImagesPerS: ips, ElapsedS: elapsed0 + time.Since(r.start).Seconds()}
+			ImagesPerS: ips, ElapsedS: elapsed0 + time.Since(r.start).Seconds(), FID: math.NaN(), Perplexity: math.NaN()}
+		if r.eval != nil && (r.GAN.Step%cfg.EvalEvery == 0 || r.GAN.Step == r.total) {
+			if err := r.evaluate(&rec); err != nil {
+				return err
+			}
+		}
 		if err := r.metrics.Add(rec); err != nil {
 			return fmt.Errorf("writing metrics: %w", err)
 		}
@@ -151,6 +162,16 @@ func (r *Run) writeLossPlot() error {
 	img := PlotLines("losses ("+string(r.Cfg.Loss)+")", 720, 360,
 		Series{Name: "loss_d", Color: color.RGBA{200, 40, 40, 255}, X: x, Y: ld},
 		Series{Name: "loss_g", Color: color.RGBA{40, 80, 200, 255}, X: x, Y: lg})
+	var fx, fy []float64
+	for _, rec := range recs {
+		if !math.IsNaN(rec.FID) {
+			fx, fy = append(fx, float64(rec.Step)), append(fy, rec.FID)
+		}
+	}
+	if len(fx) > 0 {
+		fid := PlotLines("FID (lower is better)", 720, 240, Series{Name: "fid", Color: color.RGBA{20, 140, 60, 255}, X: fx, Y: fy})
+		img = Stack(img, fid)
+	}
 	return WriteFileAtomic(filepath.Join(r.Dir, "losses.png"), func(w io.Writer) error { return EncodePNG(w, img) })
 }
 
@@ -222,4 +243,4 @@ func (c *collapseWatch) observe(l Loss, st Stats) string {
 	return ""
 }
 
-var _ = data.LoaderState{}
+

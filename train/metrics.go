@@ -2,6 +2,7 @@ package train
 
 import (
 	"bufio"
+	"math"
 	"bytes"
 	"fmt"
 	"io"
@@ -11,7 +12,7 @@ import (
 )
 
 // MetricsHeader is the first line of metrics.csv.
-const MetricsHeader = "step,epoch,loss_d,loss_g,d_real,d_fake,images_per_s,elapsed_s"
+const MetricsHeader = "step,epoch,loss_d,loss_g,d_real,d_fake,images_per_s,elapsed_s,fid,class_perplexity"
 
 // Record is one row of metrics.csv. DReal and DFake are D's mean raw output
 // on the real and generated batches of the step.
@@ -22,12 +23,20 @@ type Record struct {
 	DReal, DFake float64
 	ImagesPerS   float64
 	ElapsedS     float64
+	// FID and Perplexity (of the predicted class distribution) are set on
+	// --eval-every steps and NaN, an empty field, elsewhere.
+	FID, Perplexity float64
 }
 
 func (r Record) csv() string {
-	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 7, 64) }
+	f := func(v float64) string {
+		if math.IsNaN(v) {
+			return ""
+		}
+		return strconv.FormatFloat(v, 'g', 7, 64)
+	}
 	return strings.Join([]string{strconv.Itoa(r.Step), strconv.Itoa(r.Epoch), f(r.LossD), f(r.LossG),
-		f(r.DReal), f(r.DFake), strconv.FormatFloat(r.ImagesPerS, 'f', 1, 64), strconv.FormatFloat(r.ElapsedS, 'f', 2, 64)}, ",")
+		f(r.DReal), f(r.DFake), strconv.FormatFloat(r.ImagesPerS, 'f', 1, 64), strconv.FormatFloat(r.ElapsedS, 'f', 2, 64), f(r.FID), f(r.Perplexity)}, ",")
 }
 
 // MetricsLog appends records to metrics.csv and keeps them in memory for
@@ -86,8 +95,8 @@ func OpenMetrics(path string, keepStep int) (*MetricsLog, error) {
 
 func parseRecord(line string) (Record, error) {
 	p := strings.Split(line, ",")
-	if len(p) != 8 {
-		return Record{}, fmt.Errorf("want 8 fields, got %d", len(p))
+	if len(p) != 10 {
+		return Record{}, fmt.Errorf("want 10 fields, got %d", len(p))
 	}
 	var r Record
 	var err error
@@ -97,8 +106,12 @@ func parseRecord(line string) (Record, error) {
 			return r, err
 		}
 	}
-	floats := []*float64{&r.LossD, &r.LossG, &r.DReal, &r.DFake, &r.ImagesPerS, &r.ElapsedS}
+	floats := []*float64{&r.LossD, &r.LossG, &r.DReal, &r.DFake, &r.ImagesPerS, &r.ElapsedS, &r.FID, &r.Perplexity}
 	for i, dst := range floats {
+		if p[i+2] == "" {
+			*dst = math.NaN()
+			continue
+		}
 		if *dst, err = strconv.ParseFloat(p[i+2], 64); err != nil {
 			return r, err
 		}

@@ -121,3 +121,20 @@ func abs(v int) int {
 	}
 	return v
 }
+
+// Stack places images one above the other.
+func Stack(imgs ...*image.RGBA) *image.RGBA {
+	w, h := 0, 0
+	for _, m := range imgs {
+		w = max(w, m.Bounds().Dx())
+		h += m.Bounds().Dy()
+	}
+	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(out, out.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+	y := 0
+	for _, m := range imgs {
+		draw.Draw(out, image.Rect(0, y, m.Bounds().Dx(), y+m.Bounds().Dy()), m, m.Bounds().Min, draw.Src)
+		y += m.Bounds().Dy()
+	}
+	return out
+}

@@ -55,6 +55,7 @@ type Run struct {
 	startAt int
 	epoch   int
 	watch   collapseWatch
+	eval    *evaluator // nil unless --eval-every
 }
 
 // LoadData opens the dataset a config names.
@@ -105,6 +106,12 @@ func Start(cfg Config, ds data.Dataset, opt RunOptions) (*Run, error) {
 	}
 	if err := r.build(); err != nil {
 		return nil, err
+	}
+	if cfg.EvalEvery > 0 {
+		var err error
+		if r.eval, err = newEvaluator(cfg, ds); err != nil {
+			return nil, err
+		}
 	}
 	return r, nil
 }
@@ -212,8 +219,10 @@ func (r *Run) Close() {
 }
 
 // Save writes the latest checkpoint.
-func (r *Run) Save() error {
-	return SaveCheckpoint(r.CheckpointPath(), r.GAN, Meta{
+func (r *Run) Save() error { return r.saveTo(r.CheckpointPath()) }
+
+func (r *Run) saveTo(path string) error {
+	return SaveCheckpoint(path, r.GAN, Meta{
 		Config: r.Cfg, Epoch: r.epoch, Loader: r.loader.State(),
 		KernelPath: tensor.KernelPath(), Threads: tensor.Threads(),
 	})

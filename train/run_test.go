@@ -2,6 +2,7 @@ package train
 
 import (
 	"bytes"
+	"math"
 	"context"
 	"errors"
 	"math/rand/v2"
@@ -205,5 +206,33 @@ func TestInterruptSavesCheckpoint(t *testing.T) {
 	ck, err := ReadCheckpoint(r.CheckpointPath())
 	if err != nil || ck.Meta.Step != 3 {
 		t.Fatalf("checkpoint after interrupt: %v (%+v)", err, ck)
+	}
+}
+
+// --eval-every scores the sampler into metrics.csv and keeps the best
+// checkpoint beside the latest.
+func TestEvalEvery(t *testing.T) {
+	dir := t.TempDir()
+	cfg := toyConfig("mlp", 4)
+	cfg.EvalEvery = 2
+	r := trainTo(t, cfg, dir, false)
+	scored := 0
+	for _, rec := range r.metrics.Records {
+		if !math.IsNaN(rec.FID) {
+			scored++
+			if rec.Step%2 != 0 || rec.FID <= 0 || rec.Perplexity < 1 {
+				t.Errorf("step %d: fid %v perplexity %v", rec.Step, rec.FID, rec.Perplexity)
+			}
+		}
+	}
+	if scored != 2 {
+		t.Errorf("%d evaluated rows, want 2", scored)
+	}
+	if _, err := ReadCheckpoint(filepath.Join(dir, "checkpoints", "best.ckpt")); err != nil {
+		t.Error(err)
+	}
+	m, _ := os.ReadFile(filepath.Join(dir, "metrics.csv"))
+	if !strings.Contains(string(m), "\n1,0,") || strings.Count(string(m), ",,\n") != 2 {
+		t.Errorf("metrics.csv:\n%s", m)
 	}
 }

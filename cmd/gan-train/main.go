@@ -87,6 +87,7 @@ func newApp(stderr *os.File) *cli.App {
 			&cli.IntFlag{Name: "threads", Usage: "kernel threads (0: all cores)"},
 			&cli.IntFlag{Name: "sample-every", Value: d.SampleEvery, Usage: "write a fixed-noise sample grid every `N` steps"},
 			&cli.IntFlag{Name: "checkpoint-every", Value: d.CkptEvery, Usage: "write checkpoints/latest.ckpt every `N` steps"},
+			&cli.IntFlag{Name: "eval-every", Usage: "every `N` steps score 2000 samples (FID, class perplexity) into metrics.csv and keep checkpoints/best.ckpt (0: off)"},
 			&cli.StringFlag{Name: "out", Usage: "run folder (default runs/<data>-<model>-<time>); must be new or empty"},
 			&cli.StringFlag{Name: "resume", Usage: "continue the run in `DIR` with its saved settings"},
 		},
@@ -212,6 +213,7 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 	cfg.LrG, cfg.LrD, cfg.Beta1, cfg.Beta2 = c.Float64("lr-g"), c.Float64("lr-d"), c.Float64("beta1"), c.Float64("beta2")
 	cfg.Seed, cfg.Threads = c.Uint64("seed"), c.Int("threads")
 	cfg.SampleEvery, cfg.CkptEvery = c.Int("sample-every"), c.Int("checkpoint-every")
+	cfg.EvalEvery = c.Int("eval-every")
 	if err := cfg.Validate(); err != nil {
 		return cfg, train.UsageError{Err: err}
 	}
@@ -294,6 +296,8 @@ func sameSetting(flag string, a, b train.Config) bool {
 		return a.SampleEvery == b.SampleEvery
 	case "checkpoint-every":
 		return a.CkptEvery == b.CkptEvery
+	case "eval-every":
+		return a.EvalEvery == b.EvalEvery
 	}
 	return false
 }
