@@ -296,7 +296,7 @@ func runConvImages(g *convGeom, r convRun) {
 				if r.y != nil {
 					yn := r.y[n*f*l : (n+1)*f*l]
 					Sgemm(false, false, f, l, ckk, 1, r.w, ckk, cols, l, 0, yn, l)
-					fromFNL(r.y, yn, r.b, n, 1, f, l)
+					addBias(yn, r.b, l)
 				}
 				if r.dw != nil {
 					beta := float32(1)
@@ -356,13 +356,24 @@ func toFNL(dst, src []float32, n0, m, f, l int) {
 	})
 }
 
+// addBias adds bias[c] (nil for none) to every row c of y (F, L).
+func addBias(y, bias []float32, l int) {
+	for c, bv := range bias {
+		row := y[c*l : (c+1)*l]
+		for j := range row {
+			row[j] += bv
+		}
+	}
+}
+
 // fromFNL writes src (F, m*L) plus bias (F, or nil) into images [n0,n0+m)
-// of dst (N,F,L). With m == 1 src may alias that image of dst.
+// of dst (N,F,L). With m == 1 src may be that image of dst itself.
 func fromFNL(dst, src, bias []float32, n0, m, f, l int) {
-	if m == 1 && bias == nil {
+	if m == 1 {
 		if &src[0] != &dst[n0*f*l] {
 			copy(dst[n0*f*l:(n0+1)*f*l], src)
 		}
+		addBias(dst[n0*f*l:(n0+1)*f*l], bias, l)
 		return
 	}
 	parallelFor(m*f, minItems(l), func(lo, hi int) {
