@@ -39,9 +39,10 @@ func dcganG(s Spec, in int, rng *rand.Rand) *nn.Sequential {
 }
 
 // dcganD builds D's body: stride-2 Conv2d(k4, p1) blocks with LeakyReLU(0.2)
-// (BatchNorm after all but the first), then Linear to one logit. in is the
-// number of input channels (the image's, plus one for a label map).
-func dcganD(s Spec, in int, rng *rand.Rand) *nn.Sequential {
+// (BatchNorm after all but the first), then Linear to out features: one
+// logit for D, mu and logvar for the VAE's encoder. in is the number of
+// input channels (the image's, plus one for a label map).
+func dcganD(s Spec, in, out int, rng *rand.Rand) *nn.Sequential {
 	base, blocks, _ := dcganPlan(s.Size)
 	m := nn.NewSequential()
 	width := ngf
@@ -54,7 +55,7 @@ func dcganD(s Spec, in int, rng *rand.Rand) *nn.Sequential {
 		in, width = width, width*2
 	}
 	m.Append(nn.NewFlatten())
-	m.Append(nn.NewLinear(in*base*base, 1, true, rng))
+	m.Append(nn.NewLinear(in*base*base, out, true, rng))
 	nn.DCGANInit(m, rng)
 	return m
 }

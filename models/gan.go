@@ -38,7 +38,7 @@ func NewGenerator(s Spec, rng *rand.Rand) (*Generator, error) {
 		in += embedDim
 	}
 	switch s.Kind {
-	case "dcgan":
+	case "dcgan", "vae": // a VAE's decoder is DCGAN's generator
 		g.main = nn.Add(&g.Container, "main", dcganG(s, in, rng))
 	case "mlp":
 		g.main = nn.Add(&g.Container, "main", mlpG(s, in, rng))
@@ -51,6 +51,9 @@ func NewDiscriminator(s Spec, rng *rand.Rand) (*Discriminator, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
+	if s.Kind == "vae" {
+		return nil, fmt.Errorf("models: the vae model has an encoder, not a discriminator; build it with NewVAE")
+	}
 	d := &Discriminator{Spec: s}
 	in := s.Channels
 	if s.Classes > 0 {
@@ -59,7 +62,7 @@ func NewDiscriminator(s Spec, rng *rand.Rand) (*Discriminator, error) {
 	}
 	switch s.Kind {
 	case "dcgan":
-		d.main = nn.Add(&d.Container, "main", dcganD(s, in, rng))
+		d.main = nn.Add(&d.Container, "main", dcganD(s, in, 1, rng))
 	case "mlp":
 		d.main = nn.Add(&d.Container, "main", mlpD(s, in, rng))
 	}

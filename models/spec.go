@@ -8,7 +8,7 @@ import (
 // Spec names an architecture and its sizes. It is stored in run configs and
 // checkpoints, so its JSON form is part of the file format.
 type Spec struct {
-	Kind     string `json:"kind"` // "mlp" or "dcgan"
+	Kind     string `json:"kind"` // "mlp", "dcgan" or "vae"
 	ZDim     int    `json:"z_dim"`
 	Size     int    `json:"image_size"` // square images of Size x Size
 	Channels int    `json:"channels"`   // 1 (gray) or 3 (RGB)
@@ -16,7 +16,7 @@ type Spec struct {
 }
 
 // Kinds lists the architectures NewGenerator knows.
-var Kinds = []string{"dcgan", "mlp"}
+var Kinds = []string{"dcgan", "mlp", "vae"}
 
 // embedDim is the size of G's label embedding, concatenated to z.
 const embedDim = 50
@@ -27,6 +27,10 @@ func (s Spec) Validate() error {
 	case "dcgan":
 		if _, _, err := dcganPlan(s.Size); err != nil {
 			return err
+		}
+	case "vae":
+		if _, _, err := dcganPlan(s.Size); err != nil {
+			return fmt.Errorf("image size %d: the vae model (DCGAN's encoder and decoder) supports 28, 32 or 64 pixels (use --image-size)", s.Size)
 		}
 	case "mlp":
 		if s.Size < 1 || s.Size > 128 {
