@@ -18,6 +18,12 @@ func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
 	tmp := f.Name()
+	// CreateTemp makes the file private (0600); outputs are ordinary files.
+	if err = f.Chmod(0o644); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
 	defer func() {
 		if err != nil {
 			f.Close()
