@@ -19,7 +19,8 @@ import (
 //	magic    "GOGANCKP"
 //	version  uint32 (1)
 //	meta     uint32 length, then JSON (Meta)
-//	G, D     state dicts in nn's named-tensor format
+//	G, D     state dicts in nn's named-tensor format (a VAE's decoder
+//	         and encoder: see Parts)
 //	EMA      the moving average's state dict (empty when off)
 //	Adam     G's, then D's optimiser state (nn.WriteAdamState)
 //	crc      uint32, CRC-32 (IEEE) of every byte before it
@@ -44,20 +45,21 @@ type Meta struct {
 // hold NaN or Inf: the last good checkpoint must stay.
 var ErrNotFinite = errors.New("checkpoint: weights are not finite; not overwriting the last good checkpoint")
 
-// SaveCheckpoint writes the loop's full state to path atomically.
-func SaveCheckpoint(path string, t *GAN, meta Meta) error {
-	for _, m := range []nn.Module{t.G, t.D} {
-		for _, p := range nn.StateDict(m) {
-			if !p.T.IsFinite() {
+// SaveCheckpoint writes the model's full state to path atomically.
+func SaveCheckpoint(path string, m Model, meta Meta) error {
+	p := m.Parts()
+	for _, mod := range []nn.Module{p.G, p.D} {
+		for _, t := range nn.StateDict(mod) {
+			if !t.T.IsFinite() {
 				return ErrNotFinite
 			}
 		}
 	}
-	rs, err := t.RandState()
+	rs, err := m.RandState()
 	if err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
-	meta.Step, meta.RandState = t.Step, rs
+	meta.Step, meta.RandState = *p.Step, rs
 	js, err := json.Marshal(meta)
 	if err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
@@ -68,15 +70,15 @@ func SaveCheckpoint(path string, t *GAN, meta Meta) error {
 	binary.Write(&buf, binary.LittleEndian, uint32(len(js)))
 	buf.Write(js)
 	var ema []nn.Param
-	if t.EMA != nil {
-		ema = nn.StateDict(t.EMA)
+	if p.EMA != nil {
+		ema = nn.StateDict(p.EMA)
 	}
-	for _, ps := range [][]nn.Param{nn.StateDict(t.G), nn.StateDict(t.D), ema} {
+	for _, ps := range [][]nn.Param{nn.StateDict(p.G), nn.StateDict(p.D), ema} {
 		if err := nn.WriteTensors(&buf, ps); err != nil {
 			return fmt.Errorf("checkpoint: %w", err)
 		}
 	}
-	for _, o := range []*nn.Adam{t.OptG, t.OptD} {
+	for _, o := range []*nn.Adam{p.OptG, p.OptD} {
 		if err := nn.WriteAdamState(&buf, o.State()); err != nil {
 			return fmt.Errorf("checkpoint: %w", err)
 		}
@@ -141,28 +143,29 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 }
 
 // Restore loads the checkpoint's weights, optimiser states and random
-// stream into t.
-func (c *Checkpoint) Restore(t *GAN) error {
-	if err := nn.LoadStateDict(t.G, c.G); err != nil {
-		return fmt.Errorf("checkpoint: generator: %w", err)
+// stream into m.
+func (c *Checkpoint) Restore(m Model) error {
+	p := m.Parts()
+	if err := nn.LoadStateDict(p.G, c.G); err != nil {
+		return fmt.Errorf("checkpoint: %s: %w", p.GName, err)
 	}
-	if err := nn.LoadStateDict(t.D, c.D); err != nil {
-		return fmt.Errorf("checkpoint: discriminator: %w", err)
+	if err := nn.LoadStateDict(p.D, c.D); err != nil {
+		return fmt.Errorf("checkpoint: %s: %w", p.DName, err)
 	}
-	if t.EMA != nil {
-		if err := nn.LoadStateDict(t.EMA, c.EMA); err != nil {
-			return fmt.Errorf("checkpoint: EMA generator: %w", err)
+	if p.EMA != nil {
+		if err := nn.LoadStateDict(p.EMA, c.EMA); err != nil {
+			return fmt.Errorf("checkpoint: EMA %s: %w", p.GName, err)
 		}
 	}
-	if err := t.OptG.LoadState(c.AdamG); err != nil {
-		return fmt.Errorf("checkpoint: generator optimiser: %w", err)
+	if err := p.OptG.LoadState(c.AdamG); err != nil {
+		return fmt.Errorf("checkpoint: %s optimiser: %w", p.GName, err)
 	}
-	if err := t.OptD.LoadState(c.AdamD); err != nil {
-		return fmt.Errorf("checkpoint: discriminator optimiser: %w", err)
+	if err := p.OptD.LoadState(c.AdamD); err != nil {
+		return fmt.Errorf("checkpoint: %s optimiser: %w", p.DName, err)
 	}
-	if err := t.SetRandState(c.Meta.RandState); err != nil {
+	if err := m.SetRandState(c.Meta.RandState); err != nil {
 		return fmt.Errorf("checkpoint: random state: %w", err)
 	}
-	t.Step = c.Meta.Step
+	*p.Step = c.Meta.Step
 	return nil
 }

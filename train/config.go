@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 
 	"github.com/gogan/gan/models"
@@ -17,13 +18,15 @@ type Config struct {
 	Model       models.Spec `json:"model"`
 	Conditional bool        `json:"conditional"`
 	ClassNames  []string    `json:"class_names,omitempty"` // label order; filled by Start for a conditional run
-	Loss        Loss        `json:"loss"`
+	Loss        Loss        `json:"loss"`                  // a GAN's; "" for a VAE
+	Recon       Recon       `json:"recon,omitempty"`       // a VAE's reconstruction loss
+	Beta        float64     `json:"beta,omitempty"`        // a VAE's KL weight
 	DSteps      int         `json:"d_steps"`
 	BatchSize   int         `json:"batch_size"`
 	Epochs      int         `json:"epochs"` // 0 when the run is measured in steps
 	Steps       int         `json:"steps"`  // the step count to reach
-	LrG         float64     `json:"lr_g"`
-	LrD         float64     `json:"lr_d"`
+	LrG         float64     `json:"lr_g"`   // a VAE's decoder
+	LrD         float64     `json:"lr_d"`   // a VAE's encoder
 	Beta1       float64     `json:"beta1"`
 	Beta2       float64     `json:"beta2"`
 	Seed        uint64      `json:"seed"`
@@ -61,6 +64,27 @@ func DefaultConfig() Config {
 	}
 }
 
+// WithVAEDefaults returns c as a VAE run (--model vae) with the VAE's
+// defaults, those of pytorch/examples' VAE: BCE reconstruction, beta 1,
+// Adam 1e-3 with betas (0.9, 0.999) for both halves, and the GAN-only
+// settings off.
+func (c Config) WithVAEDefaults() Config {
+	c.Model.Kind = "vae"
+	c.Loss, c.Recon, c.Beta = "", ReconBCE, 1
+	c.LrG, c.LrD, c.Beta1, c.Beta2 = 1e-3, 1e-3, 0.9, 0.999
+	c.DSteps, c.GPWeight, c.R1, c.Smooth = 1, 0, 0, 0
+	return c
+}
+
+// IsVAE reports whether the config trains a VAE rather than a GAN.
+func (c Config) IsVAE() bool { return c.Model.Kind == "vae" }
+
+// VAEHyper returns the VAE's settings of the config.
+func (c Config) VAEHyper() VAEHyper {
+	return VAEHyper{Recon: c.Recon, Beta: c.Beta, ZDim: c.Model.ZDim, LrDec: c.LrG, LrEnc: c.LrD,
+		Beta1: c.Beta1, Beta2: c.Beta2, EMA: c.EMA}
+}
+
 // Hyper returns the loop settings of the config.
 func (c Config) Hyper() Hyper {
 	return Hyper{
@@ -75,7 +99,7 @@ func (c Config) Validate() error {
 	if err := c.Model.Validate(); err != nil {
 		return err
 	}
-	if _, err := ParseLoss(string(c.Loss)); err != nil {
+	if err := c.validateObjective(); err != nil {
 		return err
 	}
 	switch {
@@ -101,6 +125,34 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--eval-every %d: must not be negative (0 turns evaluation off)", c.EvalEvery)
 	case c.SampleEvery < 1 || c.CkptEvery < 1:
 		return fmt.Errorf("--sample-every and --checkpoint-every must be at least 1")
+	}
+	return nil
+}
+
+// validateObjective checks the GAN's loss, or the VAE's reconstruction
+// loss and beta, and that the other kind's settings are unset.
+func (c Config) validateObjective() error {
+	if !c.IsVAE() {
+		if _, err := ParseLoss(string(c.Loss)); err != nil {
+			return err
+		}
+		if c.Recon != "" || c.Beta != 0 {
+			return fmt.Errorf("--recon and --beta apply to --model vae, not a GAN")
+		}
+		return nil
+	}
+	if _, err := ParseRecon(string(c.Recon)); err != nil {
+		return err
+	}
+	switch {
+	case c.Loss != "":
+		return fmt.Errorf("--loss %s: a VAE is trained by --recon and --beta, not a GAN loss", c.Loss)
+	case c.Beta < 0 || math.IsNaN(c.Beta) || math.IsInf(c.Beta, 0):
+		return fmt.Errorf("--beta %g: the KL weight must be 0 or more (1 is the ELBO)", c.Beta)
+	case c.DSteps != 1:
+		return fmt.Errorf("--d-steps %d: a VAE has no discriminator", c.DSteps)
+	case c.R1 != 0 || c.GPWeight != 0 || c.Smooth != 0:
+		return fmt.Errorf("--r1, --gp-weight and --label-smoothing apply to GANs, not --model vae")
 	}
 	return nil
 }

@@ -85,9 +85,9 @@ func (e *evaluator) score(g Generator, s Config) (eval.Report, error) {
 // evaluate scores the run's sampler, fills rec's quality columns and keeps
 // checkpoints/best.ckpt when the FID improved.
 func (r *Run) evaluate(rec *Record) error {
-	g := r.GAN.Sampler()
+	g := r.model.Sampler()
 	rep, err := r.eval.score(g, r.Cfg)
-	if g != r.GAN.G {
+	if !trains(r.model, g) {
 		nn.SetTraining(g, false) // the EMA generator stays in eval mode
 	}
 	if err != nil {

@@ -43,19 +43,20 @@ func datasetName(d string) string {
 	return filepath.Base(filepath.Clean(d))
 }
 
-// Export writes the run's generator as ONNX (see models.Generator.ExportONNX):
-// the moving average when the run keeps one, G itself when raw is set or
-// there is none.
+// Export writes the run's generator (a VAE's decoder) as ONNX (see
+// models.Generator.ExportONNX): the moving average when the run keeps one,
+// G itself when raw is set or there is none.
 func (r *Run) Export(w io.Writer, raw bool) error {
-	g, weights := r.GAN.G, "raw"
-	if r.GAN.EMA != nil && !raw {
-		g, weights = r.GAN.EMA, "ema"
+	p := r.model.Parts()
+	g, weights := p.G, "raw"
+	if p.EMA != nil && !raw {
+		g, weights = p.EMA, "ema"
 	}
 	mg, ok := g.(*models.Generator)
 	if !ok {
 		return fmt.Errorf("export: the run's generator is a %T, which has no ONNX export", g)
 	}
-	return mg.ExportONNX(w, exportMeta(r.Cfg, r.GAN.Step, weights))
+	return mg.ExportONNX(w, exportMeta(r.Cfg, *p.Step, weights))
 }
 
 // RunGenerator rebuilds the generator saved in a run folder's latest

@@ -213,15 +213,15 @@ func (t *GAN) dStep(real Batch, fake *tensor.Tensor, fakeLabels []int) (loss, dR
 
 // updateEMA moves the average toward G: ema = d*ema + (1-d)*g for weights;
 // BatchNorm statistics are averaged the same way.
-func (t *GAN) updateEMA() {
-	d := float32(t.H.EMA)
-	src, dst := nn.StateDict(t.G), nn.StateDict(t.EMA)
-	for i := range src {
-		a, b := dst[i].T.Data, src[i].T.Data
-		for j := range a {
-			a[j] = d*a[j] + (1-d)*b[j]
-		}
+func (t *GAN) updateEMA() { emaUpdate(t.EMA, t.G, float32(t.H.EMA)) }
+
+// Parts returns G, D, the moving average and their optimisers (Model).
+func (t *GAN) Parts() Parts {
+	p := Parts{Step: &t.Step, G: t.G, D: t.D, OptG: t.OptG, OptD: t.OptD, GName: "generator", DName: "discriminator"}
+	if t.EMA != nil {
+		p.EMA = t.EMA
 	}
+	return p
 }
 
 // Finite reports whether both losses are finite numbers.

@@ -22,10 +22,10 @@ func defaultThreads() int { return runtime.GOMAXPROCS(0) }
 // (SIGINT, SIGTERM) it saves a checkpoint and returns ErrInterrupted.
 func (r *Run) Train(ctx context.Context) error {
 	var err error
-	if r.metrics, err = OpenMetrics(filepath.Join(r.Dir, "metrics.csv"), r.GAN.Step); err != nil {
+	if r.metrics, err = OpenMetrics(filepath.Join(r.Dir, "metrics.csv"), r.Step()); err != nil {
 		return err
 	}
-	r.start, r.startAt = time.Now(), r.GAN.Step
+	r.start, r.startAt = time.Now(), r.Step()
 	elapsed0 := 0.0
 	if n := len(r.metrics.Records); n > 0 {
 		elapsed0 = r.metrics.Records[n-1].ElapsedS
@@ -50,28 +50,33 @@ func (r *Run) Train(ctx context.Context) error {
 	}
 	lastLog := time.Now()
 	stepStart := time.Now()
-	for r.GAN.Step < r.total {
+	for r.Step() < r.total {
 		if ctx.Err() != nil {
 			r.endProgress()
 			if err := r.flushAll(); err != nil {
 				return err
 			}
-			fmt.Fprintf(r.opt.Log, "stopped at step %d; checkpoint saved. Continue with: gan-train --resume %s\n", r.GAN.Step, r.Dir)
+			fmt.Fprintf(r.opt.Log, "stopped at step %d; checkpoint saved. Continue with: gan-train --resume %s\n", r.Step(), r.Dir)
 			return ErrInterrupted
 		}
-		st := r.GAN.TrainStep(next)
+		st := r.model.TrainStep(next)
 		now := time.Now()
 		ips := float64(cfg.BatchSize*cfg.DSteps) / now.Sub(stepStart).Seconds()
 		stepStart = now
 		if !st.Finite() {
 			r.endProgress()
 			r.metrics.Flush()
-			return fmt.Errorf("training diverged at step %d: loss_d=%v loss_g=%v; the last good checkpoint (%s) is kept. Try a lower --lr-d/--lr-g or another --loss",
-				r.GAN.Step, st.LossD, st.LossG, r.CheckpointPath())
+			d, g := r.lossNames()
+			try := "a lower --lr-d/--lr-g or another --loss"
+			if r.Cfg.IsVAE() {
+				try = "a lower --lr-g/--lr-d"
+			}
+			return fmt.Errorf("training diverged at step %d: %s=%v %s=%v; the last good checkpoint (%s) is kept. Try %s",
+				r.Step(), d, st.LossD, g, st.LossG, r.CheckpointPath(), try)
 		}
-		rec := Record{Step: r.GAN.Step, Epoch: r.epoch, LossD: st.LossD, LossG: st.LossG, DReal: st.DReal, DFake: st.DFake,
+		rec := Record{Step: r.Step(), Epoch: r.epoch, LossD: st.LossD, LossG: st.LossG, DReal: st.DReal, DFake: st.DFake,
 			ImagesPerS: ips, ElapsedS: elapsed0 + time.Since(r.start).Seconds(), FID: math.NaN(), Perplexity: math.NaN()}
-		if r.eval != nil && (r.GAN.Step%cfg.EvalEvery == 0 || r.GAN.Step == r.total) {
+		if r.eval != nil && (r.Step()%cfg.EvalEvery == 0 || r.Step() == r.total) {
 			if err := r.evaluate(&rec); err != nil {
 				return err
 			}
@@ -81,18 +86,18 @@ func (r *Run) Train(ctx context.Context) error {
 		}
 		if msg := r.watch.observe(cfg.Loss, st); msg != "" {
 			r.endProgress()
-			fmt.Fprintf(r.opt.Log, "warning at step %d: %s\n", r.GAN.Step, msg)
+			fmt.Fprintf(r.opt.Log, "warning at step %d: %s\n", r.Step(), msg)
 		}
 		r.progress(rec, &lastLog)
 		if r.opt.OnStep != nil {
 			r.opt.OnStep()
 		}
-		if r.GAN.Step%cfg.SampleEvery == 0 && r.GAN.Step < r.total {
+		if r.Step()%cfg.SampleEvery == 0 && r.Step() < r.total {
 			if err := r.writeSamples(); err != nil {
 				return err
 			}
 		}
-		if r.GAN.Step%cfg.CkptEvery == 0 && r.GAN.Step < r.total {
+		if r.Step()%cfg.CkptEvery == 0 && r.Step() < r.total {
 			if err := r.metrics.Flush(); err != nil {
 				return err
 			}
@@ -126,16 +131,16 @@ func (r *Run) flushAll() error {
 // writeSamples draws the fixed-noise grid with the sampling generator in
 // eval mode and redraws losses.png.
 func (r *Run) writeSamples() error {
-	g := r.GAN.Sampler()
+	g := r.model.Sampler()
 	var out *tensor.Tensor
 	nn.SetTraining(g, false)
 	tensor.NoGrad(func() { out = g.Generate(r.fixedZ, r.fixedY) })
-	if g == r.GAN.G {
+	if trains(r.model, g) {
 		nn.SetTraining(g, true)
 	}
 	s := r.Cfg.Model
 	img := Grid(out.Data, out.Dim(0), s.Channels, s.Size, s.Size, 8)
-	path := filepath.Join(r.Dir, "samples", fmt.Sprintf("step-%06d.png", r.GAN.Step))
+	path := filepath.Join(r.Dir, "samples", fmt.Sprintf("step-%06d.png", r.Step()))
 	if err := WriteFileAtomic(path, func(w io.Writer) error { return EncodePNG(w, img) }); err != nil {
 		return err
 	}
@@ -159,9 +164,14 @@ func (r *Run) writeLossPlot() error {
 		ld = append(ld, a/float64(n))
 		lg = append(lg, b/float64(n))
 	}
-	img := PlotLines("losses ("+string(r.Cfg.Loss)+")", 720, 360,
-		Series{Name: "loss_d", Color: color.RGBA{200, 40, 40, 255}, X: x, Y: ld},
-		Series{Name: "loss_g", Color: color.RGBA{40, 80, 200, 255}, X: x, Y: lg})
+	title := "losses (" + string(r.Cfg.Loss) + ")"
+	if r.Cfg.IsVAE() {
+		title = fmt.Sprintf("losses (vae, %s, beta %g)", r.Cfg.Recon, r.Cfg.Beta)
+	}
+	nd, ng := r.lossNames()
+	img := PlotLines(title, 720, 360,
+		Series{Name: nd, Color: color.RGBA{200, 40, 40, 255}, X: x, Y: ld},
+		Series{Name: ng, Color: color.RGBA{40, 80, 200, 255}, X: x, Y: lg})
 	var fx, fy []float64
 	for _, rec := range recs {
 		if !math.IsNaN(rec.FID) {
@@ -177,25 +187,35 @@ func (r *Run) writeLossPlot() error {
 
 // progress shows a bar on a terminal, or a plain line every few seconds.
 func (r *Run) progress(rec Record, lastLog *time.Time) {
-	done := r.GAN.Step - r.startAt
+	done := r.Step() - r.startAt
 	rate := float64(done) / time.Since(r.start).Seconds()
-	eta := time.Duration(float64(r.total-r.GAN.Step)/math.Max(rate, 1e-9)) * time.Second
-	status := fmt.Sprintf("step %d/%d epoch %d loss_d %.3f loss_g %.3f %.0f img/s ETA %s",
-		r.GAN.Step, r.total, rec.Epoch, rec.LossD, rec.LossG, rate*float64(r.Cfg.BatchSize*r.Cfg.DSteps), eta.Round(time.Second))
+	eta := time.Duration(float64(r.total-r.Step())/math.Max(rate, 1e-9)) * time.Second
+	nd, ng := r.lossNames()
+	status := fmt.Sprintf("step %d/%d epoch %d %s %.3f %s %.3f %.0f img/s ETA %s",
+		r.Step(), r.total, rec.Epoch, nd, rec.LossD, ng, rec.LossG, rate*float64(r.Cfg.BatchSize*r.Cfg.DSteps), eta.Round(time.Second))
 	if r.opt.Terminal {
-		if time.Since(*lastLog) < 100*time.Millisecond && r.GAN.Step < r.total {
+		if time.Since(*lastLog) < 100*time.Millisecond && r.Step() < r.total {
 			return
 		}
 		*lastLog = time.Now()
 		const width = 24
-		filled := width * r.GAN.Step / max(1, r.total)
+		filled := width * r.Step() / max(1, r.total)
 		fmt.Fprintf(r.opt.Log, "\r[%s%s] %s\x1b[K", strings.Repeat("#", filled), strings.Repeat(".", width-filled), status)
 		return
 	}
-	if time.Since(*lastLog) >= 5*time.Second || r.GAN.Step == r.total {
+	if time.Since(*lastLog) >= 5*time.Second || r.Step() == r.total {
 		*lastLog = time.Now()
 		fmt.Fprintln(r.opt.Log, status)
 	}
+}
+
+// lossNames names the loss_d and loss_g columns as the run reports them:
+// a VAE logs its reconstruction loss and KL there.
+func (r *Run) lossNames() (d, g string) {
+	if r.Cfg.IsVAE() {
+		return "recon", "kl"
+	}
+	return "loss_d", "loss_g"
 }
 
 func (r *Run) endProgress() {
@@ -242,5 +262,3 @@ func (c *collapseWatch) observe(l Loss, st Stats) string {
 	}
 	return ""
 }
-
-

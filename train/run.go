@@ -39,11 +39,14 @@ type RunOptions struct {
 	OnStep func()
 }
 
-// Run is a training run in progress.
+// Run is a training run in progress. It trains a GAN or a VAE, as the
+// config's model kind says; GAN or VAE is set, the other is nil.
 type Run struct {
 	Cfg     Config
 	Dir     string
 	GAN     *GAN
+	VAE     *VAE
+	model   Model // GAN or VAE
 	Data    data.Dataset
 	loader  *data.Loader
 	metrics *MetricsLog
@@ -142,24 +145,11 @@ func CheckOutDir(dir string) error {
 }
 
 func (r *Run) build() error {
-	cfg := r.Cfg
-	init := rand.New(rand.NewPCG(cfg.Seed, 1))
-	g, err := models.NewGenerator(cfg.Model, init)
-	if err != nil {
-		return UsageError{err}
-	}
-	d, err := models.NewDiscriminator(cfg.Model, init)
-	if err != nil {
-		return UsageError{err}
-	}
-	var ema Generator
-	if cfg.EMA > 0 {
-		e, _ := models.NewGenerator(cfg.Model, rand.New(rand.NewPCG(cfg.Seed, 3)))
-		ema = e
-	}
-	if r.GAN, err = NewGAN(g, d, ema, cfg.Hyper(), cfg.Seed); err != nil {
+	if err := r.buildModel(); err != nil {
 		return err
 	}
+	cfg := r.Cfg
+	var err error
 	if r.loader, err = data.NewLoader(r.Data, data.LoaderOptions{BatchSize: cfg.BatchSize, DropLast: true, Seed: cfg.Seed}); err != nil {
 		return err
 	}
@@ -184,6 +174,52 @@ func (r *Run) build() error {
 	return nil
 }
 
+// buildModel makes the GAN's G and D, or the VAE's decoder and encoder,
+// with weights from the seed's stream 1 and, with --ema, the average's
+// generator from stream 3.
+func (r *Run) buildModel() error {
+	cfg := r.Cfg
+	init := rand.New(rand.NewPCG(cfg.Seed, 1))
+	var ema Generator
+	if cfg.EMA > 0 {
+		e, err := models.NewGenerator(cfg.Model, rand.New(rand.NewPCG(cfg.Seed, 3)))
+		if err != nil {
+			return UsageError{err}
+		}
+		ema = e
+	}
+	if cfg.IsVAE() {
+		net, err := models.NewVAE(cfg.Model, init)
+		if err != nil {
+			return UsageError{err}
+		}
+		if r.VAE, err = NewVAE(net, ema, cfg.VAEHyper(), cfg.Seed); err != nil {
+			return err
+		}
+		r.model = r.VAE
+		return nil
+	}
+	g, err := models.NewGenerator(cfg.Model, init)
+	if err != nil {
+		return UsageError{err}
+	}
+	d, err := models.NewDiscriminator(cfg.Model, init)
+	if err != nil {
+		return UsageError{err}
+	}
+	if r.GAN, err = NewGAN(g, d, ema, cfg.Hyper(), cfg.Seed); err != nil {
+		return err
+	}
+	r.model = r.GAN
+	return nil
+}
+
+// Model returns what the run trains: its GAN or its VAE.
+func (r *Run) Model() Model { return r.model }
+
+// Step is the number of steps trained so far.
+func (r *Run) Step() int { return *r.model.Parts().Step }
+
 // CheckpointPath is where the run's latest checkpoint lives.
 func (r *Run) CheckpointPath() string { return filepath.Join(r.Dir, "checkpoints", "latest.ckpt") }
 
@@ -193,7 +229,7 @@ func (r *Run) Restore() error {
 	if err != nil {
 		return err
 	}
-	if err := ck.Restore(r.GAN); err != nil {
+	if err := ck.Restore(r.model); err != nil {
 		return err
 	}
 	if err := r.loader.Restore(ck.Meta.Loader); err != nil {
@@ -222,7 +258,7 @@ func (r *Run) Close() {
 func (r *Run) Save() error { return r.saveTo(r.CheckpointPath()) }
 
 func (r *Run) saveTo(path string) error {
-	return SaveCheckpoint(path, r.GAN, Meta{
+	return SaveCheckpoint(path, r.model, Meta{
 		Config: r.Cfg, Epoch: r.epoch, Loader: r.loader.State(),
 		KernelPath: tensor.KernelPath(), Threads: tensor.Threads(),
 	})

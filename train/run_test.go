@@ -2,9 +2,9 @@ package train
 
 import (
 	"bytes"
-	"math"
 	"context"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -75,6 +75,15 @@ func TestResumeIsExact(t *testing.T) {
 			c.Model.Kind, c.Conditional, c.EMA, c.R1, c.Loss = "mlp", true, 0.9, 1, LSGAN
 		}},
 		{"mlp-wgan-gp-2dsteps", func(c *Config) { c.Model.Kind, c.Loss, c.DSteps = "mlp", WGANGP, 2 }},
+		{"vae-bce", func(c *Config) { *c = c.WithVAEDefaults() }},
+		{"vae-mse-cond-ema-beta4", func(c *Config) {
+			*c = c.WithVAEDefaults()
+			c.Recon, c.Beta, c.Conditional, c.EMA = ReconMSE, 4, true, 0.9
+		}},
+		{"vae-l1", func(c *Config) {
+			*c = c.WithVAEDefaults()
+			c.Recon = ReconL1
+		}},
 	}
 	for _, v := range vs {
 		t.Run(v.name, func(t *testing.T) {
@@ -86,16 +95,24 @@ func TestResumeIsExact(t *testing.T) {
 			half.Steps = 4
 			trainTo(t, half, filepath.Join(base, "b"), false)
 			b := trainTo(t, full, filepath.Join(base, "b"), true)
-			for i, p := range b.GAN.G.Params() {
-				q := a.GAN.G.Params()[i]
+			pa, pb := a.Model().Parts(), b.Model().Parts()
+			for i, p := range pb.G.Params() {
+				q := pa.G.Params()[i]
 				if !bytes.Equal(f32bytes(p.T.Data), f32bytes(q.T.Data)) {
 					t.Fatalf("G %s differs after resume", p.Name)
 				}
 			}
-			for i, p := range StateDictOf(b.GAN.D) {
-				q := StateDictOf(a.GAN.D)[i]
+			for i, p := range StateDictOf(pb.D) {
+				q := StateDictOf(pa.D)[i]
 				if !bytes.Equal(f32bytes(p.T.Data), f32bytes(q.T.Data)) {
 					t.Fatalf("D %s differs after resume", p.Name)
+				}
+			}
+			if pb.EMA != nil {
+				for i, p := range StateDictOf(pb.EMA) {
+					if !bytes.Equal(f32bytes(p.T.Data), f32bytes(StateDictOf(pa.EMA)[i].T.Data)) {
+						t.Fatalf("EMA %s differs after resume", p.Name)
+					}
 				}
 			}
 			ma, _ := os.ReadFile(filepath.Join(base, "a", "metrics.csv"))

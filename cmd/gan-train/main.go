@@ -1,6 +1,6 @@
-// Command gan-train trains a GAN on MNIST (the default) or a folder of
-// images, writing a run folder with config, metrics, sample grids and
-// checkpoints. Run it with --help for the flags.
+// Command gan-train trains a GAN, or a VAE (--model vae), on MNIST (the
+// default) or a folder of images, writing a run folder with config,
+// metrics, sample grids and checkpoints. Run it with --help for the flags.
 package main
 
 import (
@@ -56,9 +56,10 @@ func run(args []string, stderr *os.File) int {
 
 func newApp(stderr *os.File) *cli.App {
 	d := train.DefaultConfig()
+	v := d.WithVAEDefaults()
 	return &cli.App{
 		Name:      "gan-train",
-		Usage:     "train a GAN on MNIST or a folder of images",
+		Usage:     "train a GAN (or a VAE) on MNIST or a folder of images",
 		Version:   train.Version,
 		Writer:    os.Stdout,
 		ErrWriter: stderr,
@@ -67,10 +68,12 @@ func newApp(stderr *os.File) *cli.App {
 			&cli.IntFlag{Name: "image-size", Usage: "side of the square training images (default 28 for MNIST, 64 for folders)"},
 			&cli.IntFlag{Name: "channels", Value: 3, Usage: "1 (gray) or 3 (RGB) for folder data; MNIST is gray"},
 			&cli.BoolFlag{Name: "strict", Usage: "stop on an unreadable image instead of skipping it"},
-			&cli.StringFlag{Name: "model", Value: d.Model.Kind, Usage: "architecture: dcgan or mlp"},
+			&cli.StringFlag{Name: "model", Value: d.Model.Kind, Usage: "architecture: dcgan, mlp, or vae (a convolutional VAE with DCGAN's encoder and decoder, trained by --recon and --beta)"},
 			&cli.BoolFlag{Name: "conditional", Usage: "condition G and D on the class label (needs labelled data)"},
 			&cli.IntFlag{Name: "z-dim", Value: d.Model.ZDim, Usage: "latent size"},
 			&cli.StringFlag{Name: "loss", Value: string(d.Loss), Usage: "nonsaturating, minimax, lsgan, hinge or wgan-gp"},
+			&cli.StringFlag{Name: "recon", Value: string(v.Recon), Usage: "--model vae: reconstruction loss mse, l1 or bce (on intensities (x+1)/2), summed over pixels"},
+			&cli.Float64Flag{Name: "beta", Value: v.Beta, Usage: "--model vae: weight of the KL term (1: the ELBO)"},
 			&cli.Float64Flag{Name: "r1", Usage: "R1 gradient penalty `GAMMA` on real data (0: off)"},
 			&cli.Float64Flag{Name: "gp-weight", Value: 10, Usage: "gradient penalty weight for wgan-gp"},
 			&cli.Float64Flag{Name: "ema", Usage: "`DECAY` of an exponential moving average of G used for samples and export (e.g. 0.999; 0: off)"},
@@ -79,9 +82,9 @@ func newApp(stderr *os.File) *cli.App {
 			&cli.IntFlag{Name: "epochs", Usage: "epochs to train (default 5 when --steps is not given)"},
 			&cli.IntFlag{Name: "steps", Usage: "the step count to reach (instead of --epochs)"},
 			&cli.IntFlag{Name: "batch-size", Value: d.BatchSize, Usage: "images per batch"},
-			&cli.Float64Flag{Name: "lr-g", Value: d.LrG, Usage: "G's Adam learning rate"},
-			&cli.Float64Flag{Name: "lr-d", Value: d.LrD, Usage: "D's Adam learning rate"},
-			&cli.Float64Flag{Name: "beta1", Value: d.Beta1, Usage: "Adam beta1"},
+			&cli.Float64Flag{Name: "lr-g", Value: d.LrG, Usage: fmt.Sprintf("G's Adam learning rate (a VAE's decoder: default %g)", v.LrG)},
+			&cli.Float64Flag{Name: "lr-d", Value: d.LrD, Usage: fmt.Sprintf("D's Adam learning rate (a VAE's encoder: default %g)", v.LrD)},
+			&cli.Float64Flag{Name: "beta1", Value: d.Beta1, Usage: fmt.Sprintf("Adam beta1 (a VAE's default: %g)", v.Beta1)},
 			&cli.Float64Flag{Name: "beta2", Value: d.Beta2, Usage: "Adam beta2"},
 			&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "random seed: the same seed and threads repeat a run exactly"},
 			&cli.IntFlag{Name: "threads", Usage: "kernel threads (0: all cores)"},
@@ -141,7 +144,7 @@ func trainAction(c *cli.Context) error {
 		if err := r.Restore(); err != nil {
 			return err
 		}
-		fmt.Fprintf(c.App.ErrWriter, "resuming %s at step %d of %d\n", out, r.GAN.Step, r.Total())
+		fmt.Fprintf(c.App.ErrWriter, "resuming %s at step %d of %d\n", out, r.Step(), r.Total())
 	} else {
 		fmt.Fprintf(c.App.ErrWriter, "training %s on %s (%d images) for %d steps into %s\n", cfg.Model.Kind, ds.Name(), ds.Len(), r.Total(), out)
 	}
@@ -151,7 +154,7 @@ func trainAction(c *cli.Context) error {
 	if err := exportFinished(r, c.App.ErrWriter); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.App.ErrWriter, "done: %d steps; samples in %s, checkpoint %s\n", r.GAN.Step, filepath.Join(out, "samples"), r.CheckpointPath())
+	fmt.Fprintf(c.App.ErrWriter, "done: %d steps; samples in %s, checkpoint %s\n", r.Step(), filepath.Join(out, "samples"), r.CheckpointPath())
 	return nil
 }
 
@@ -199,18 +202,15 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 	if cfg.Data == "mnist" && cfg.Model.Size != 28 {
 		return cfg, train.UsageError{Err: fmt.Errorf("--image-size %d: MNIST images are 28x28", cfg.Model.Size)}
 	}
-	l, err := train.ParseLoss(c.String("loss"))
-	if err != nil {
-		return cfg, train.UsageError{Err: fmt.Errorf("--loss: %v", err)}
+	if err := objectiveFromFlags(c, &cfg); err != nil {
+		return cfg, err
 	}
-	cfg.Loss = l
-	cfg.R1, cfg.GPWeight, cfg.EMA, cfg.Smooth = c.Float64("r1"), c.Float64("gp-weight"), c.Float64("ema"), c.Float64("label-smoothing")
-	cfg.DSteps, cfg.BatchSize = c.Int("d-steps"), c.Int("batch-size")
+	cfg.EMA = c.Float64("ema")
+	cfg.BatchSize = c.Int("batch-size")
 	cfg.Epochs, cfg.Steps = c.Int("epochs"), c.Int("steps")
 	if cfg.Epochs == 0 && cfg.Steps == 0 {
 		cfg.Epochs = 5
 	}
-	cfg.LrG, cfg.LrD, cfg.Beta1, cfg.Beta2 = c.Float64("lr-g"), c.Float64("lr-d"), c.Float64("beta1"), c.Float64("beta2")
 	cfg.Seed, cfg.Threads = c.Uint64("seed"), c.Int("threads")
 	cfg.SampleEvery, cfg.CkptEvery = c.Int("sample-every"), c.Int("checkpoint-every")
 	cfg.EvalEvery = c.Int("eval-every")
@@ -218,6 +218,51 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 		return cfg, train.UsageError{Err: err}
 	}
 	return cfg, nil
+}
+
+// ganOnly are the flags that only a GAN has.
+var ganOnly = []string{"loss", "r1", "gp-weight", "label-smoothing", "d-steps"}
+
+// objectiveFromFlags sets what the model is trained by: a GAN's loss and
+// its settings, or a VAE's reconstruction loss and beta, with the VAE's own
+// optimiser defaults where the flags are not given.
+func objectiveFromFlags(c *cli.Context, cfg *train.Config) error {
+	if !cfg.IsVAE() {
+		for _, f := range []string{"recon", "beta"} {
+			if c.IsSet(f) {
+				return train.UsageError{Err: fmt.Errorf("--%s applies to --model vae, not a GAN (--model %s)", f, cfg.Model.Kind)}
+			}
+		}
+		l, err := train.ParseLoss(c.String("loss"))
+		if err != nil {
+			return train.UsageError{Err: fmt.Errorf("--loss: %v", err)}
+		}
+		cfg.Loss = l
+		cfg.R1, cfg.GPWeight, cfg.Smooth = c.Float64("r1"), c.Float64("gp-weight"), c.Float64("label-smoothing")
+		cfg.DSteps = c.Int("d-steps")
+		cfg.LrG, cfg.LrD, cfg.Beta1, cfg.Beta2 = c.Float64("lr-g"), c.Float64("lr-d"), c.Float64("beta1"), c.Float64("beta2")
+		return nil
+	}
+	for _, f := range ganOnly {
+		if c.IsSet(f) {
+			return train.UsageError{Err: fmt.Errorf("--%s applies to GANs; --model vae is trained by --recon and --beta", f)}
+		}
+	}
+	*cfg = cfg.WithVAEDefaults()
+	r, err := train.ParseRecon(c.String("recon"))
+	if err != nil {
+		return train.UsageError{Err: err}
+	}
+	cfg.Recon, cfg.Beta = r, c.Float64("beta")
+	for _, f := range []struct {
+		name string
+		dst  *float64
+	}{{"lr-g", &cfg.LrG}, {"lr-d", &cfg.LrD}, {"beta1", &cfg.Beta1}, {"beta2", &cfg.Beta2}} {
+		if c.IsSet(f.name) {
+			*f.dst = c.Float64(f.name)
+		}
+	}
+	return nil
 }
 
 // resumeConfig reads a run's settings; --steps/--epochs may be raised, and
@@ -266,6 +311,10 @@ func sameSetting(flag string, a, b train.Config) bool {
 		return a.Conditional == b.Conditional
 	case "loss":
 		return a.Loss == b.Loss
+	case "recon":
+		return a.Recon == b.Recon
+	case "beta":
+		return a.Beta == b.Beta
 	case "batch-size":
 		return a.BatchSize == b.BatchSize
 	case "seed":
