@@ -16,7 +16,7 @@ import (
 // generate makes p.n images in batches. One goroutine runs the generator
 // while this one encodes and writes the batch before, with at most one
 // finished batch waiting between them, so inference and encoding overlap and
-// memory stays at about three batches.
+// memory stays at three batches, which are recycled.
 func generate(ctx context.Context, stdout, stderr io.Writer, g *infer.Generator, p *plan) error {
 	var s sink
 	where := ""
@@ -25,17 +25,17 @@ func generate(ctx context.Context, stdout, stderr io.Writer, g *infer.Generator,
 	case "-":
 		s, where = newTarSink(stdout), " to stdout (tar)"
 	default:
-		s, where = dirSink{p.out}, " to "+p.out
+		s, where = p.dir, " to "+p.out
 	}
 	in := g.Info()
 	fmt.Fprintf(stderr, "gan-gen: %d images from %s (%s, %dx%d, z_dim %d) on %s, batch %d, seeds %d-%d%s\n",
 		p.n, g.Name(), in.Kind, in.Size, in.Width, in.ZDim, g.Provider(), p.batch, p.seed, p.seed+uint64(p.n-1), where)
-	enc, ext := encoderFor(p.format, p.quality)
+	newEnc, ext := encoderFor(p.format, p.quality)
 	var sh *sheet
 	if p.grid != "" {
 		sh = newSheet(min(p.n, maxGrid), 0, in.Channels, in.Size, in.Width)
 	}
-	man := newManifest()
+	bw := newBatchWriter(s, newEnc, ext, p.n)
 	prog := newProgress(stderr, p.n)
 
 	runCtx, cancel := context.WithCancel(ctx)
@@ -45,12 +45,21 @@ func generate(ctx context.Context, stdout, stderr io.Writer, g *infer.Generator,
 		b     *infer.Batch
 	}
 	results := make(chan result, 1)
+	free := make(chan *infer.Batch, 3)
+	for range cap(free) {
+		free <- &infer.Batch{}
+	}
 	var genErr error
 	go func() {
 		defer close(results)
 		for start := 0; start < p.n; start += p.batch {
-			b, err := g.Generate(runCtx, p.request(start, min(p.batch, p.n-start)))
-			if err != nil {
+			var b *infer.Batch
+			select {
+			case b = <-free:
+			case <-runCtx.Done():
+				return
+			}
+			if err := g.GenerateInto(runCtx, b, p.request(start, min(p.batch, p.n-start))); err != nil {
 				genErr = err
 				return
 			}
@@ -68,13 +77,14 @@ func generate(ctx context.Context, stdout, stderr io.Writer, g *infer.Generator,
 			continue // drain, so the producer can finish
 		}
 		if s != nil {
-			err = writeBatch(s, enc, r.b, r.start, p, ext, man)
+			err = bw.write(r.b, r.start)
 		}
 		if sh != nil {
 			for i := 0; i < r.b.Len() && r.start+i < sh.count; i++ {
 				sh.set(r.start+i, r.b.Image(i))
 			}
 		}
+		free <- r.b
 		if err != nil {
 			cancel()
 			continue
@@ -85,26 +95,19 @@ func generate(ctx context.Context, stdout, stderr io.Writer, g *infer.Generator,
 	if err == nil {
 		err = genErr // set before results was closed
 	}
-	if ctx.Err() != nil {
+	if err == nil && ctx.Err() == nil && sh != nil {
+		grid := p.grid
+		if p.dir != nil {
+			grid = p.dir.redirect(grid) // a sheet inside --out is staged with it
+		}
+		err = writeAtomic(grid, sh.png())
+	}
+	if err == nil && ctx.Err() == nil && s != nil {
+		err = s.finish(bw.man.bytes())
+	}
+	if ctx.Err() != nil || err != nil {
 		prog.stop()
-		if s == nil {
-			return fmt.Errorf("%w after %d of %d images; nothing was written", errInterrupted, written, p.n)
-		}
-		return fmt.Errorf("%w: %d of %d images written%s and no %s, so the output reads as incomplete", errInterrupted, written, p.n, where, manifestName)
-	}
-	if err != nil {
-		prog.stop()
-		return err
-	}
-	if sh != nil {
-		if err := writeAtomic(p.grid, sh.png()); err != nil {
-			return err
-		}
-	}
-	if s != nil {
-		if err := s.finish(man.bytes()); err != nil {
-			return err
-		}
+		return p.failed(ctx, err, s, written, where)
 	}
 	msg := fmt.Sprintf("wrote %d %s images%s", p.n, p.format, where)
 	switch {
@@ -115,6 +118,32 @@ func generate(ctx context.Context, stdout, stderr io.Writer, g *infer.Generator,
 	}
 	prog.done(msg)
 	return nil
+}
+
+// failed drops an unfinished output and says what became of it: an
+// interrupted run's error says how far it got and what --out now holds.
+func (p *plan) failed(ctx context.Context, err error, s sink, written int, where string) error {
+	leftover := ""
+	if s != nil {
+		leftover = s.abort()
+	}
+	if ctx.Err() == nil {
+		if leftover != "" {
+			return fmt.Errorf("%w (the unfinished output is in %s)", err, leftover)
+		}
+		return err
+	}
+	switch {
+	case s == nil:
+		return fmt.Errorf("%w after %d of %d images; nothing was written", errInterrupted, written, p.n)
+	case leftover != "":
+		return fmt.Errorf("%w after %d of %d images; the unfinished output, without %s, is in %s", errInterrupted, written, p.n, manifestName, leftover)
+	case p.dir != nil && p.dir.staged && p.dir.replace:
+		return fmt.Errorf("%w after %d of %d images; %s still holds the previous output", errInterrupted, written, p.n, p.out)
+	case p.dir != nil && p.dir.staged:
+		return fmt.Errorf("%w after %d of %d images; nothing was written to %s", errInterrupted, written, p.n, p.out)
+	}
+	return fmt.Errorf("%w: %d of %d images written%s and no %s, so the output reads as incomplete", errInterrupted, written, p.n, where, manifestName)
 }
 
 // request is the Generate request for images start..start+m-1: seed S+i,
@@ -133,42 +162,39 @@ func (p *plan) request(start, m int) infer.Request {
 	return req
 }
 
-// writeBatch encodes a batch on all cores and hands the files to the sink
-// (from the encoding goroutines when the sink takes concurrent writes,
-// otherwise afterwards in index order), then lists them in the manifest.
-func writeBatch(s sink, enc encoder, b *infer.Batch, start int, p *plan, ext string, man *manifest) error {
-	names := make([]string, b.Len())
-	for i := range names {
-		names[i] = fileName(start+i, p.n, ext)
-	}
-	var put func(i int, data []byte) error
-	if s.concurrent() {
-		put = func(i int, data []byte) error { return s.put(names[i], data) }
-	}
-	data, err := encodeAll(enc, b, put)
-	if err != nil {
-		return err
-	}
-	for i, name := range names {
-		if put == nil {
-			if err := s.put(name, data[i]); err != nil {
-				return err
-			}
-		}
-		label := -1
-		if b.Labels != nil {
-			label = b.Labels[i]
-		}
-		man.add(name, b.Seeds[i], label)
-	}
-	return nil
+// batchWriter encodes batches on all cores and hands the files to a sink,
+// listing them in the manifest. Each encoding goroutine keeps its encoder
+// and output buffer from batch to batch.
+type batchWriter struct {
+	s    sink
+	encs []encoder
+	bufs [][]byte
+	ext  string
+	n    int // images in the run, for the file names
+	man  *manifest
 }
 
-// encodeAll encodes every image of b on GOMAXPROCS goroutines. With put,
-// each image is handed to it as soon as it is encoded and nothing is
-// returned; without, the encodings are returned in order.
-func encodeAll(enc encoder, b *infer.Batch, put func(i int, data []byte) error) ([][]byte, error) {
-	out := make([][]byte, b.Len())
+func newBatchWriter(s sink, newEnc func() encoder, ext string, n int) *batchWriter {
+	w := &batchWriter{s: s, ext: ext, n: n, man: newManifest()}
+	for range runtime.GOMAXPROCS(0) {
+		w.encs = append(w.encs, newEnc())
+	}
+	w.bufs = make([][]byte, len(w.encs))
+	return w
+}
+
+// write encodes batch b, images start.. of the run. A sink that takes
+// concurrent writes gets each file as soon as it is encoded; otherwise the
+// files are handed over afterwards in index order.
+func (w *batchWriter) write(b *infer.Batch, start int) error {
+	names := make([]string, b.Len())
+	for i := range names {
+		names[i] = fileName(start+i, w.n, w.ext)
+	}
+	var data [][]byte
+	if !w.s.concurrent() {
+		data = make([][]byte, b.Len())
+	}
 	var next atomic.Int64
 	var failed atomic.Bool
 	var wg sync.WaitGroup
@@ -182,34 +208,48 @@ func encodeAll(enc encoder, b *infer.Batch, put func(i int, data []byte) error) 
 		mu.Unlock()
 		failed.Store(true)
 	}
-	for w := 0; w < min(runtime.GOMAXPROCS(0), b.Len()); w++ {
+	for k := range min(len(w.encs), b.Len()) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var buf bytes.Buffer
+			enc := w.encs[k]
 			for !failed.Load() {
 				i := int(next.Add(1) - 1)
-				if i >= len(out) {
+				if i >= b.Len() {
 					return
 				}
-				buf.Reset()
-				if err := enc(&buf, b, i); err != nil {
-					fail(fmt.Errorf("encoding image %d: %v", i, err))
+				buf, err := enc(w.bufs[k][:0], b, i)
+				w.bufs[k] = buf
+				if err != nil {
+					fail(fmt.Errorf("encoding image %d: %v", start+i, err))
 					return
 				}
-				if put != nil {
-					if err := put(i, buf.Bytes()); err != nil {
-						fail(err)
-						return
-					}
-					continue
+				if data != nil {
+					data[i] = bytes.Clone(buf)
+				} else if err := w.s.put(names[i], buf); err != nil {
+					fail(err)
+					return
 				}
-				out[i] = bytes.Clone(buf.Bytes())
 			}
 		}()
 	}
 	wg.Wait()
-	return out, first
+	if first != nil {
+		return first
+	}
+	for i, name := range names {
+		if data != nil {
+			if err := w.s.put(name, data[i]); err != nil {
+				return err
+			}
+		}
+		label := -1
+		if b.Labels != nil {
+			label = b.Labels[i]
+		}
+		w.man.add(name, b.Seeds[i], label)
+	}
+	return nil
 }
 
 // interpolate walks from seed S to S+1 ... to S+n-1 in p.interpolate steps

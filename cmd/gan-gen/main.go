@@ -107,7 +107,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			&cli.StringSliceFlag{Name: "provider-option", Usage: "provider option `KEY=VALUE`, e.g. device_id=1 or use_tf32=0 (repeatable)"},
 			&cli.BoolFlag{Name: "strict-provider", Usage: "fail instead of falling back to cpu when --provider is unavailable"},
 			&cli.IntFlag{Name: "threads", Usage: "onnxruntime intra-op threads (0: one per core)"},
-			&cli.BoolFlag{Name: "overwrite", Usage: "write into a non-empty --out (its old manifest.csv is removed first)"},
+			&cli.BoolFlag{Name: "overwrite", Usage: "replace the output in a non-empty --out (the old output stays until the new one is complete)"},
 		},
 		Action: generateAction,
 		Commands: []*cli.Command{{
@@ -244,6 +244,11 @@ func generateAction(c *cli.Context) error {
 		return err
 	}
 	defer g.Close()
+	defer func() {
+		if p.dir != nil {
+			p.dir.abort() // an unfinished staging folder goes, whatever happens
+		}
+	}()
 	if err := p.bind(c, g); err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/gogan/gan/infer"
@@ -31,7 +32,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("GAN_GEN_AS_MAIN") == "1" {
 		os.Exit(run(append([]string{"gan-gen"}, os.Args[1:]...), os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	removeBenchRoot()
+	os.Exit(code)
 }
 
 // runCLI runs gan-gen in-process and returns its exit code, stdout and
@@ -121,6 +124,10 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--model", grayModel, "--no-such-flag"}, 2, "no-such-flag"},
 		{[]string{"--model", grayModel, "--out", out, "extra"}, 2, `unexpected argument "extra"`},
 	}
+	// "--model is required" holds for a gan-gen built without a model.
+	saved := builtin
+	defer func() { builtin = saved }()
+	builtin = fstest.MapFS{}
 	_, _, noLib := infer.RuntimeVersion("")
 	for _, c := range cases {
 		// --label and the output folder are checked once the model is open.
@@ -153,7 +160,8 @@ func TestMissingLibrary(t *testing.T) {
 func TestNoManifestOnError(t *testing.T) {
 	needLibrary(t)
 	dir := filepath.Join(t.TempDir(), "out")
-	// A folder where image 3 should go makes its rename fail.
+	// A folder where image 3 should go makes its write fail; a folder in
+	// --out also means it is written in place, not staged.
 	os.MkdirAll(filepath.Join(dir, "000003.png"), 0o755)
 	os.WriteFile(filepath.Join(dir, manifestName), []byte("stale"), 0o644)
 	code, _, msg := runCLI(t, "--model", grayModel, "-n", "6", "--batch", "2", "--out", dir, "--overwrite")
@@ -165,7 +173,7 @@ func TestNoManifestOnError(t *testing.T) {
 	}
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
-		if strings.Contains(e.Name(), ".tmp-") {
+		if strings.HasSuffix(e.Name(), ".tmp") {
 			t.Errorf("temporary file %s left behind", e.Name())
 		}
 	}
@@ -174,6 +182,46 @@ func TestNoManifestOnError(t *testing.T) {
 	code = run([]string{"gan-gen", "--model", grayModel, "-n", "200", "--batch", "16", "--out", "-"}, w, io.Discard)
 	if code != 1 || bytes.Contains(w.buf.Bytes(), []byte(manifestName)) {
 		t.Errorf("broken stdout: exit %d, manifest in stream: %v", code, bytes.Contains(w.buf.Bytes(), []byte(manifestName)))
+	}
+}
+
+// TestStagedFailure: a staged run that fails after its images (the grid
+// cannot be written) leaves no --out and no staging folder, and with
+// --overwrite the previous output untouched.
+func TestStagedFailure(t *testing.T) {
+	needLibrary(t)
+	root := t.TempDir()
+	blocked := filepath.Join(root, "sheet.png")
+	os.MkdirAll(blocked, 0o755) // a folder where the grid should go
+	fresh := filepath.Join(root, "fresh")
+	code, _, msg := runCLI(t, "--model", grayModel, "-n", "5", "--batch", "2", "--out", fresh, "--grid", blocked)
+	if code != 1 || !strings.Contains(msg, "sheet.png") {
+		t.Errorf("exit %d, %q; want exit 1 naming the grid", code, msg)
+	}
+	if _, err := os.Stat(fresh); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a failed run created --out: %v", err)
+	}
+	old := filepath.Join(root, "old")
+	mustRun(t, "--model", grayModel, "-n", "3", "--out", old)
+	before := readManifest(t, old)
+	code, _, _ = runCLI(t, "--model", grayModel, "-n", "5", "--seed", "7", "--out", old, "--overwrite", "--grid", blocked)
+	if code != 1 {
+		t.Errorf("--overwrite run with a blocked grid: exit %d; want 1", code)
+	}
+	if after := readManifest(t, old); strings.Join(after, "|") != strings.Join(before, "|") {
+		t.Errorf("the previous output changed: %v, was %v", after, before)
+	}
+	noSiblings(t, root)
+}
+
+// noSiblings fails if a staging or swapped-out folder is left in dir.
+func noSiblings(t *testing.T, dir string) {
+	t.Helper()
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".partial-") || strings.Contains(e.Name(), ".old-") {
+			t.Errorf("%s left behind in %s", e.Name(), dir)
+		}
 	}
 }
 
@@ -191,7 +239,8 @@ func (w *failingWriter) Write(p []byte) (int, error) {
 
 func TestOverwrite(t *testing.T) {
 	needLibrary(t)
-	dir := filepath.Join(t.TempDir(), "out")
+	root := t.TempDir()
+	dir := filepath.Join(root, "out")
 	mustRun(t, "--model", grayModel, "-n", "3", "--out", dir)
 	if code, _, _ := runCLI(t, "--model", grayModel, "-n", "2", "--seed", "9", "--out", dir); code != 2 {
 		t.Errorf("second run into a full --out: exit %d; want 2", code)
@@ -200,42 +249,90 @@ func TestOverwrite(t *testing.T) {
 	if l := readManifest(t, dir); len(l) != 3 || l[1] != "000000.png,9," {
 		t.Errorf("manifest after --overwrite: %v", l)
 	}
+	// The folder held only gan-gen output, so it was replaced as a whole.
+	if _, err := os.Stat(filepath.Join(dir, "000002.png")); !errors.Is(err, os.ErrNotExist) {
+		t.Error("an image of the replaced output is still there")
+	}
+	noSiblings(t, root)
+
+	// A file gan-gen did not write is never removed: the run writes in
+	// place beside it.
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644)
+	mustRun(t, "--model", grayModel, "-n", "1", "--seed", "4", "--out", dir, "--overwrite")
+	if b, _ := os.ReadFile(filepath.Join(dir, "notes.txt")); string(b) != "mine" {
+		t.Error("--overwrite lost a file gan-gen did not write")
+	}
+	if l := readManifest(t, dir); len(l) != 2 || l[1] != "000000.png,4," {
+		t.Errorf("manifest after writing in place: %v", l)
+	}
+	noSiblings(t, root)
 }
 
-// TestInterrupt sends SIGINT to a running gan-gen (this test binary in
-// GAN_GEN_AS_MAIN mode): exit 130, no manifest, a message that says so.
-func TestInterrupt(t *testing.T) {
-	needLibrary(t)
-	dir := filepath.Join(t.TempDir(), "out")
-	cmd := exec.Command(os.Args[0], "--model", grayModel, "-n", "5000000", "--batch", "64", "--out", dir)
+// startInterrupted runs gan-gen (this test binary in GAN_GEN_AS_MAIN mode)
+// into out, waits until its staging folder holds 100 images, and sends it
+// SIGINT. It returns stderr and the exit error.
+func startInterrupted(t *testing.T, out string, args ...string) (string, error) {
+	t.Helper()
+	args = append([]string{"--model", grayModel, "-n", "5000000", "--batch", "64", "--out", out}, args...)
+	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "GAN_GEN_AS_MAIN=1")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	probe := filepath.Join(filepath.Dir(out), "."+filepath.Base(out)+".partial-*", fileName(100, 5000000, "png"))
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		if _, err := os.Stat(filepath.Join(dir, fileName(100, 5000000, "png"))); err == nil {
+		if m, _ := filepath.Glob(probe); len(m) > 0 {
 			break
 		}
 		if time.Now().After(deadline) {
 			cmd.Process.Kill()
 			cmd.Wait()
-			t.Fatalf("no images after 20s:\n%s", stderr.String())
+			t.Fatalf("no staged images after 20s:\n%s", stderr.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	cmd.Process.Signal(os.Interrupt)
 	err := cmd.Wait()
+	return stderr.String(), err
+}
+
+// TestInterrupt: an interrupted run exits 130, says so, and leaves nothing
+// that looks like output: no --out at all, or with --overwrite the previous
+// output as it was; no staging folder either.
+func TestInterrupt(t *testing.T) {
+	needLibrary(t)
+	root := t.TempDir()
+	fresh := filepath.Join(root, "fresh")
+	msg, err := startInterrupted(t, fresh)
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
 		t.Errorf("exit: %v; want status 130", err)
 	}
-	if !strings.Contains(stderr.String(), "interrupted") || !strings.Contains(stderr.String(), "no manifest.csv") {
-		t.Errorf("stderr: %s", stderr.String())
+	if !strings.Contains(msg, "interrupted after") || !strings.Contains(msg, "nothing was written to "+fresh) {
+		t.Errorf("stderr: %s", msg)
 	}
-	if _, err := os.Stat(filepath.Join(dir, manifestName)); err == nil {
-		t.Error("an interrupted run wrote a manifest")
+	if _, err := os.Stat(fresh); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("an interrupted run left --out: %v", err)
 	}
+
+	old := filepath.Join(root, "old")
+	mustRun(t, "--model", grayModel, "-n", "3", "--out", old)
+	before := readManifest(t, old)
+	msg, err = startInterrupted(t, old, "--overwrite")
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Errorf("--overwrite: exit %v; want status 130", err)
+	}
+	if !strings.Contains(msg, old+" still holds the previous output") {
+		t.Errorf("--overwrite: stderr: %s", msg)
+	}
+	if after := readManifest(t, old); strings.Join(after, "|") != strings.Join(before, "|") {
+		t.Errorf("an interrupted --overwrite changed the previous output: %v, was %v", after, before)
+	}
+	if entries, _ := os.ReadDir(old); len(entries) != 4 {
+		t.Errorf("%d files in the previous output; want its 3 images and manifest", len(entries))
+	}
+	noSiblings(t, root)
 }

@@ -11,10 +11,8 @@ import (
 	"image/png"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
-	"sync"
+	"strings"
 	"time"
 
 	"github.com/gogan/gan/infer"
@@ -25,48 +23,13 @@ const manifestName = "manifest.csv"
 // A sink receives the encoded images and, only when every image is in, the
 // manifest: output without a manifest is incomplete. put may be called
 // from several goroutines at once when concurrent says so; otherwise
-// images arrive one at a time in index order.
+// images arrive one at a time in index order. abort, after a failure,
+// drops what it can of an unfinished output and names what is left.
 type sink interface {
 	put(name string, data []byte) error
 	finish(manifest []byte) error
+	abort() (leftover string)
 	concurrent() bool
-}
-
-// dirSink writes each file under a temporary name and renames it into
-// place, so no file is ever seen half-written.
-type dirSink struct{ dir string }
-
-func (s dirSink) put(name string, data []byte) error {
-	return writeAtomic(filepath.Join(s.dir, name), data)
-}
-
-func (dirSink) concurrent() bool { return true }
-
-func (s dirSink) finish(manifest []byte) error {
-	return writeAtomic(filepath.Join(s.dir, manifestName), manifest)
-}
-
-// writeAtomic writes data to path through a temporary file beside it. The
-// temporary name is fixed (.NAME.tmp): the folder belongs to this run, and a
-// fixed name saves the chmod that a random os.CreateTemp file would need.
-func writeAtomic(path string, data []byte) error {
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return fmt.Errorf("writing %s: %v", path, unwrapPath(err))
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing %s: %v", path, unwrapPath(err))
-	}
-	return nil
 }
 
 // tarSink streams a tar archive. The end-of-archive marker is written only
@@ -95,6 +58,10 @@ func (s *tarSink) put(name string, data []byte) error {
 
 func (*tarSink) concurrent() bool { return false }
 
+// abort leaves the stream as it is: without its manifest and end marker it
+// reads as incomplete.
+func (*tarSink) abort() string { return "" }
+
 func (s *tarSink) finish(manifest []byte) error {
 	if err := s.put(manifestName, manifest); err != nil {
 		return err
@@ -108,37 +75,56 @@ func (s *tarSink) finish(manifest []byte) error {
 	return nil
 }
 
-// encoder writes image i of a batch in one file format.
-type encoder func(w *bytes.Buffer, b *infer.Batch, i int) error
+// encoder appends image i of a batch, encoded, to dst. An encoder keeps
+// scratch buffers between calls, so each encoding goroutine makes its own.
+type encoder func(dst []byte, b *infer.Batch, i int) ([]byte, error)
 
-// pngBuffers lets the PNG encoder reuse its compression state across images.
-type pngBuffers struct{ p sync.Pool }
-
-func (b *pngBuffers) Get() *png.EncoderBuffer {
-	e, _ := b.p.Get().(*png.EncoderBuffer)
-	return e
-}
-func (b *pngBuffers) Put(e *png.EncoderBuffer) { b.p.Put(e) }
-
-func encoderFor(format string, quality int) (encoder, string) {
+// encoderFor returns a maker of encoders for a format, and the file
+// extension.
+func encoderFor(format string, quality int) (func() encoder, string) {
 	switch format {
 	case "jpeg":
 		opt := &jpeg.Options{Quality: quality}
-		return func(w *bytes.Buffer, b *infer.Batch, i int) error { return jpeg.Encode(w, b.Image(i), opt) }, "jpg"
+		return func() encoder {
+			return func(dst []byte, b *infer.Batch, i int) ([]byte, error) {
+				w := bytes.NewBuffer(dst)
+				err := jpeg.Encode(w, b.Image(i), opt)
+				return w.Bytes(), err
+			}
+		}, "jpg"
 	case "npy":
-		return func(w *bytes.Buffer, b *infer.Batch, i int) error {
-			writeNpy(w, b.Tensor(i), b.Shape[1:])
-			return nil
+		return func() encoder {
+			return func(dst []byte, b *infer.Batch, i int) ([]byte, error) {
+				return appendNpy(dst, b.Tensor(i), b.Shape[1:]), nil
+			}
 		}, "npy"
 	}
-	enc := &png.Encoder{BufferPool: &pngBuffers{}}
-	return func(w *bytes.Buffer, b *infer.Batch, i int) error { return enc.Encode(w, b.Image(i)) }, "png"
+	return func() encoder {
+		var pix, scratch []byte
+		enc := &png.Encoder{BufferPool: &pngBuffer{}}
+		return func(dst []byte, b *infer.Batch, i int) ([]byte, error) {
+			if b.Shape[1] == 1 {
+				pix = b.AppendPixels(pix[:0], i)
+				dst, scratch = appendGrayPNG(dst, scratch, pix, b.Shape[3], b.Shape[2])
+				return dst, nil
+			}
+			w := bytes.NewBuffer(dst)
+			err := enc.Encode(w, b.Image(i))
+			return w.Bytes(), err
+		}
+	}, "png"
 }
 
-// writeNpy writes a little-endian float32 array in NumPy's .npy format,
+// pngBuffer lets one encoder reuse image/png's compression state.
+type pngBuffer struct{ b *png.EncoderBuffer }
+
+func (p *pngBuffer) Get() *png.EncoderBuffer  { return p.b }
+func (p *pngBuffer) Put(b *png.EncoderBuffer) { p.b = b }
+
+// appendNpy appends a little-endian float32 array in NumPy's .npy format,
 // version 1.0: magic, header length, a Python dict literal padded so the
 // data starts on a 64-byte boundary, then the values in C order.
-func writeNpy(w *bytes.Buffer, data []float32, shape []int) {
+func appendNpy(dst []byte, data []float32, shape []int) []byte {
 	dims := ""
 	for _, d := range shape {
 		dims += strconv.Itoa(d) + ", "
@@ -151,15 +137,14 @@ func writeNpy(w *bytes.Buffer, data []float32, shape []int) {
 	if pad == 64 {
 		pad = 0
 	}
-	header += string(bytes.Repeat([]byte{' '}, pad)) + "\n"
-	w.WriteString("\x93NUMPY\x01\x00")
-	binary.Write(w, binary.LittleEndian, uint16(len(header)))
-	w.WriteString(header)
-	buf := make([]byte, 4*len(data))
-	for i, v := range data {
-		binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(v))
+	header += strings.Repeat(" ", pad) + "\n"
+	dst = append(dst, "\x93NUMPY\x01\x00"...)
+	dst = binary.LittleEndian.AppendUint16(dst, uint16(len(header)))
+	dst = append(dst, header...)
+	for _, v := range data {
+		dst = binary.LittleEndian.AppendUint32(dst, math.Float32bits(v))
 	}
-	w.Write(buf)
+	return dst
 }
 
 // fileName is image i's name: zero-padded to six digits, or more when n

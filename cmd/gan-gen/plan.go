@@ -29,6 +29,8 @@ type plan struct {
 	labelFlag string
 	label     int // the --label class, or -1 to cycle through classes
 	classes   int // 0 for an unconditional model
+
+	dir *dirSink // where images go when out is a folder
 }
 
 // planFromFlags checks everything that does not need the model.
@@ -113,6 +115,21 @@ func checkOutDir(dir string, overwrite bool) error {
 	return nil
 }
 
+// samePath reports whether a and b name the same place, once made absolute
+// and, where they exist, with symbolic links resolved.
+func samePath(a, b string) bool {
+	resolve := func(p string) string {
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real
+		}
+		return p
+	}
+	return resolve(a) == resolve(b)
+}
+
 func unwrapPath(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
@@ -136,15 +153,23 @@ func (p *plan) bind(c *cli.Context, g *infer.Generator) error {
 		p.label = l
 	}
 	p.batch = min(p.batch, p.frames())
-	if p.out != "" && p.out != "-" {
+	switch {
+	case p.out == "" || p.out == "-":
+	case p.interpolate > 0:
+		// Two files, each written atomically: no staging needed.
 		if err := prepareDir(p.out); err != nil {
 			return err
 		}
-		// An old manifest would make this run's partial output look
-		// complete; it goes before the first new file is written.
-		if err := os.Remove(filepath.Join(p.out, manifestName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("--out %s: removing the old %s: %v", p.out, manifestName, unwrapPath(err))
+	default:
+		extra := "" // a --grid sheet inside --out goes with the images
+		if p.grid != "" && samePath(filepath.Dir(p.grid), p.out) {
+			extra = filepath.Base(p.grid)
 		}
+		d, err := newDirSink(p.out, extra)
+		if err != nil {
+			return err
+		}
+		p.dir = d
 	}
 	if p.grid != "" {
 		if err := probeWritable(filepath.Dir(p.grid)); err != nil {
@@ -182,16 +207,6 @@ func prepareDir(dir string) error {
 		return fmt.Errorf("--out %s: %v", dir, err)
 	}
 	return nil
-}
-
-// probeWritable creates and removes a file in dir.
-func probeWritable(dir string) error {
-	f, err := os.CreateTemp(dir, ".gan-gen-probe-*")
-	if err != nil {
-		return fmt.Errorf("cannot write in %s: %v; choose a folder you can write to", dir, unwrapPath(err))
-	}
-	f.Close()
-	return os.Remove(f.Name())
 }
 
 // isTerminal asks the terminal driver rather than checking for a character

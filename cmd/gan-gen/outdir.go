@@ -1,0 +1,316 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// dirSink writes a run's files into --out so that the folder never looks
+// complete (holds a manifest.csv) unless it is.
+//
+// Usually it stages: every file goes, under its final name, into a new
+// hidden folder beside --out (.NAME.partial-PID), manifest.csv last, and
+// commit then renames that folder into place in one step. One rename per
+// run instead of one per file (a temporary name and a rename cost about
+// four times a plain create), and an interrupted run leaves no --out at
+// all. With --overwrite the old folder is swapped out only once the new one
+// is complete, then removed.
+//
+// Where a sibling folder cannot be swapped in safely (--out is a mount
+// point, holds the current directory, lies in a folder gan-gen cannot write
+// to, or, with --overwrite, holds files gan-gen did not write), it writes
+// in place as before: each file through a temporary name and a rename, the
+// old manifest removed before the first new image.
+type dirSink struct {
+	name    string // --out as given, for messages
+	out     string // --out, with symbolic links resolved
+	dir     string // where files are written: the staging folder, or out
+	staged  bool
+	replace bool // out exists with files in it; commit swaps it out
+	fd      int  // the staging folder, open, for openat(2)
+
+	mu   sync.Mutex
+	done bool // committed or aborted
+}
+
+// newDirSink prepares --out for a run. extra names a file this run writes
+// into --out besides images and the manifest (the --grid sheet), or "".
+func newDirSink(name string, extra string) (*dirSink, error) {
+	out := filepath.Clean(name)
+	if real, err := filepath.EvalSymlinks(out); err == nil {
+		out = real
+	}
+	parent := filepath.Dir(out)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return nil, fmt.Errorf("--out %s: cannot create the folder: %v; choose a folder you can write to", name, unwrapPath(err))
+	}
+	s := &dirSink{name: name, out: out, dir: out}
+	st, err := os.Stat(out)
+	exists := err == nil
+	if exists {
+		entries, err := os.ReadDir(out)
+		if err != nil {
+			return nil, fmt.Errorf("--out %s: %v", name, unwrapPath(err))
+		}
+		s.replace = len(entries) > 0 // checkOutDir allowed it: --overwrite
+		if s.replace && !onlyOurs(entries, extra) {
+			return s, s.inPlace()
+		}
+	}
+	if !stageable(out, parent, st) {
+		return s, s.inPlace()
+	}
+	staging, err := makeStaging(parent, filepath.Base(out))
+	if err != nil {
+		return s, s.inPlace() // the parent is read-only, say; out may not be
+	}
+	if exists {
+		os.Chmod(staging, st.Mode().Perm()) // keep the folder's permissions; best effort
+	}
+	s.fd, err = unix.Open(staging, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		os.Remove(staging)
+		return s, s.inPlace()
+	}
+	s.dir, s.staged = staging, true
+	return s, nil
+}
+
+// stageable reports whether a folder made in parent can be renamed onto
+// out: same file system, and not a folder the process is standing in.
+func stageable(out, parent string, st fs.FileInfo) bool {
+	if parent == out {
+		return false // the root
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if real, err := filepath.EvalSymlinks(wd); err == nil {
+			wd = real
+		}
+		if wd == out || strings.HasPrefix(wd, out+string(filepath.Separator)) {
+			return false // swapping it would leave us in a deleted folder
+		}
+	}
+	if st != nil {
+		pst, err := os.Stat(parent)
+		if err != nil || !sameDevice(st, pst) {
+			return false // a mount point cannot be renamed over
+		}
+	}
+	return true
+}
+
+func sameDevice(a, b fs.FileInfo) bool {
+	sa, ok1 := a.Sys().(*syscall.Stat_t)
+	sb, ok2 := b.Sys().(*syscall.Stat_t)
+	return ok1 && ok2 && sa.Dev == sb.Dev
+}
+
+// ourName matches the files gan-gen writes into --out.
+var ourName = regexp.MustCompile(`^([0-9]{6,}\.(png|jpg|npy)|` + manifestName + `|interpolation\.(png|gif))$`)
+
+// onlyOurs reports whether entries are all gan-gen output (extra counts as
+// such), so that replacing their folder loses nothing else.
+func onlyOurs(entries []fs.DirEntry, extra string) bool {
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !(ourName.MatchString(e.Name()) || e.Name() == extra) {
+			return false
+		}
+	}
+	return true
+}
+
+// makeStaging creates the hidden staging folder for out in parent.
+func makeStaging(parent, base string) (string, error) {
+	prefix := filepath.Join(parent, "."+base+".partial-"+strconv.Itoa(os.Getpid()))
+	for k := 0; ; k++ {
+		dir := prefix
+		if k > 0 {
+			dir += "-" + strconv.Itoa(k)
+		}
+		err := os.Mkdir(dir, 0o755)
+		if err == nil || !errors.Is(err, fs.ErrExist) || k == 99 {
+			return dir, err
+		}
+	}
+}
+
+// inPlace switches to writing straight into out, making it if need be.
+func (s *dirSink) inPlace() error {
+	s.dir, s.staged = s.out, false
+	if err := os.MkdirAll(s.out, 0o755); err != nil {
+		return fmt.Errorf("--out %s: cannot create the folder: %v; choose a folder you can write to", s.name, unwrapPath(err))
+	}
+	if err := probeWritable(s.out); err != nil {
+		return fmt.Errorf("--out %s: %v", s.name, err)
+	}
+	// An old manifest would make this run's partial output look complete;
+	// it goes before the first new file is written.
+	if err := os.Remove(filepath.Join(s.out, manifestName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("--out %s: removing the old %s: %v", s.name, manifestName, unwrapPath(err))
+	}
+	return nil
+}
+
+// redirect maps a path in --out to where it is written while staging;
+// other paths are returned as they are.
+func (s *dirSink) redirect(path string) string {
+	if !s.staged {
+		return path
+	}
+	if !samePath(filepath.Dir(path), s.out) {
+		return path
+	}
+	return filepath.Join(s.dir, filepath.Base(path))
+}
+
+func (s *dirSink) put(name string, data []byte) error {
+	if !s.staged {
+		return writeAtomic(filepath.Join(s.dir, name), data)
+	}
+	if err := writeNew(s.fd, name, data); err != nil {
+		return fmt.Errorf("writing %s: %v", filepath.Join(s.name, name), err)
+	}
+	return nil
+}
+
+func (*dirSink) concurrent() bool { return true }
+
+// finish writes the manifest and, when staging, moves the folder into place.
+func (s *dirSink) finish(manifest []byte) error {
+	if err := s.put(manifestName, manifest); err != nil {
+		return err
+	}
+	if !s.staged {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done {
+		return errors.New("gan-gen: the output was already committed or dropped")
+	}
+	s.done = true
+	unix.Close(s.fd)
+	if !s.replace {
+		// rename(2) also replaces an empty folder (os.Rename refuses to).
+		if err := unix.Rename(s.dir, s.out); err != nil {
+			return fmt.Errorf("--out %s: moving the finished output into place: %v; it is complete in %s", s.name, unwrapPath(err), s.dir)
+		}
+		return nil
+	}
+	old := filepath.Join(filepath.Dir(s.dir), strings.Replace(filepath.Base(s.dir), ".partial-", ".old-", 1))
+	if err := os.Rename(s.out, old); err != nil {
+		return fmt.Errorf("--out %s: moving the old output aside: %v; the new output is complete in %s", s.name, unwrapPath(err), s.dir)
+	}
+	if err := os.Rename(s.dir, s.out); err != nil {
+		os.Rename(old, s.out) // put the old output back
+		return fmt.Errorf("--out %s: moving the finished output into place: %v; it is complete in %s", s.name, unwrapPath(err), s.dir)
+	}
+	if err := os.RemoveAll(old); err != nil {
+		return fmt.Errorf("--out %s is complete, but removing the old output in %s failed: %v", s.name, old, unwrapPath(err))
+	}
+	return nil
+}
+
+// abort drops an unfinished staging folder; output already committed, or
+// written in place, stays. It reports what is left where.
+func (s *dirSink) abort() (leftover string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.staged || s.done {
+		return ""
+	}
+	s.done = true
+	unix.Close(s.fd)
+	if err := os.RemoveAll(s.dir); err != nil {
+		return s.dir // named .partial, without a manifest unless finish failed late
+	}
+	return ""
+}
+
+// writeNew creates the file name in the folder open as dir, which must not
+// hold it yet, with data in it. Images are small and a run writes
+// thousands, so it makes only the three system calls a file needs:
+// os.OpenFile would add an fstat and two fcntl calls, and resolve the whole
+// path each time.
+func writeNew(dir int, name string, data []byte) error {
+	var fd int
+	err := retryEINTR(func() (err error) {
+		fd, err = unix.Openat(dir, name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o644)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for len(data) > 0 {
+		var n int
+		err = retryEINTR(func() (err error) {
+			n, err = unix.Write(fd, data)
+			return err
+		})
+		if err == nil && n <= 0 {
+			err = io.ErrShortWrite
+		}
+		if err != nil {
+			break
+		}
+		data = data[n:]
+	}
+	if cerr := unix.Close(fd); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// retryEINTR runs f again while it is interrupted by a signal, as package
+// os does for file systems (FUSE, NFS) that do not restart calls.
+func retryEINTR(f func() error) error {
+	for {
+		if err := f(); err != unix.EINTR {
+			return err
+		}
+	}
+}
+
+// writeAtomic writes data to path through a temporary file beside it. The
+// temporary name is fixed (.NAME.tmp): the folder belongs to this run, and a
+// fixed name saves the chmod that a random os.CreateTemp file would need.
+func writeAtomic(path string, data []byte) error {
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("writing %s: %v", path, unwrapPath(err))
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("writing %s: %v", path, unwrapPath(err))
+	}
+	return nil
+}
+
+// probeWritable creates and removes a file in dir.
+func probeWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".gan-gen-probe-*")
+	if err != nil {
+		return fmt.Errorf("cannot write in %s: %v; choose a folder you can write to", dir, unwrapPath(err))
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
