@@ -95,7 +95,7 @@ func newApp(stderr *os.File) *cli.App {
 			&cli.StringFlag{Name: "resume", Usage: "continue the run in `DIR` with its saved settings"},
 		},
 		Action:   trainAction,
-		Commands: []*cli.Command{exportCommand()},
+		Commands: []*cli.Command{exportCommand(), projectCommand(), directionCommand()},
 	}
 }
 
