@@ -3,7 +3,9 @@
 // feature space of a classifier trained by gogan (the LeNet built into the
 // binary, for MNIST) or of any ONNX feature network. `gan-eval reference`
 // prints what real data and noise score, to read a score against;
-// `gan-eval train-features` trains a feature network. Run it with --help.
+// `gan-eval compare` scores several runs side by side, with their sample
+// grids in one image; `gan-eval train-features` trains a feature network.
+// Run it with --help.
 package main
 
 import (
@@ -97,6 +99,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		UsageText: "gan-eval --model FILE.onnx|RUN_DIR [--n 10000] [--json]\n" +
 			"gan-eval --images DIR [--reference-dir DIR]\n" +
 			"gan-eval reference [--n 10000]\n" +
+			"gan-eval compare [--n 10000] [--grid compare.png] RUN...\n" +
 			"gan-eval train-features [--data DIR] -o FILE\n" +
 			"gan-eval info [--features FILE]",
 		Version:      version,
@@ -110,7 +113,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			nFlag, seedFlag, referenceFlag, featuresFlag, rangeFlag, kFlag, kidSubsets, kidSize, jsonFlag, threadsFlag,
 		},
 		Action:   scoreAction,
-		Commands: []*cli.Command{referenceCommand(), trainFeaturesCommand(), infoCommand()},
+		Commands: []*cli.Command{referenceCommand(), compareCommand(), trainFeaturesCommand(), infoCommand()},
 	}
 }
 
