@@ -28,8 +28,8 @@ func generate(ctx context.Context, stdout, stderr io.Writer, g *infer.Generator,
 		s, where = p.dir, " to "+p.out
 	}
 	in := g.Info()
-	fmt.Fprintf(stderr, "gan-gen: %d images from %s (%s, %dx%d, z_dim %d) on %s, batch %d, seeds %d-%d%s\n",
-		p.n, g.Name(), in.Kind, in.Size, in.Width, in.ZDim, g.Provider(), p.batch, p.seed, p.seed+uint64(p.n-1), where)
+	fmt.Fprintf(stderr, "gan-gen: %d images from %s (%s, %dx%d, z_dim %d) on %s, batch %d, %s%s\n",
+		p.n, g.Name(), in.Kind, in.Size, in.Width, in.ZDim, g.Provider(), p.batch, p.source(p.n), where)
 	newEnc, ext := encoderFor(p.format, p.quality)
 	var sh *sheet
 	if p.grid != "" {
@@ -63,6 +63,7 @@ func generate(ctx context.Context, stdout, stderr io.Writer, g *infer.Generator,
 				genErr = err
 				return
 			}
+			p.keepSeeds(b, start)
 			select {
 			case results <- result{start, b}:
 			case <-runCtx.Done():
@@ -150,6 +151,9 @@ func (p *plan) failed(ctx context.Context, err error, s sink, written int, where
 // and the class of image i.
 func (p *plan) request(start, m int) infer.Request {
 	req := infer.Request{Seeds: make([]uint64, m), Truncation: p.truncation}
+	if p.lat.active() {
+		req = p.latentRequest(start, m)
+	}
 	for i := range req.Seeds {
 		req.Seeds[i] = p.seed + uint64(start+i)
 	}
@@ -247,6 +251,10 @@ func (w *batchWriter) write(b *infer.Batch, start int) error {
 		if b.Labels != nil {
 			label = b.Labels[i]
 		}
+		if b.Seeds == nil {
+			w.man.addRow(name, label)
+			continue
+		}
 		w.man.add(name, b.Seeds[i], label)
 	}
 	return nil
@@ -263,7 +271,7 @@ func interpolate(ctx context.Context, stderr io.Writer, g *infer.Generator, p *p
 	}
 	keys := make([][]float32, p.n)
 	for k := range keys {
-		keys[k] = infer.Latent(p.seed+uint64(k), in.ZDim, p.truncation)
+		keys[k] = p.latent(k)
 	}
 	var frames [][]float32
 	for leg := 0; leg+1 < p.n; leg++ {
@@ -278,8 +286,8 @@ func interpolate(ctx context.Context, stderr io.Writer, g *infer.Generator, p *p
 		labels = []int{max(p.label, 0)}
 		class = fmt.Sprintf(", class %d (%s)", labels[0], in.Classes[labels[0]])
 	}
-	fmt.Fprintf(stderr, "gan-gen: %s interpolation through seeds %d-%d, %d steps each (%d frames) from %s%s on %s\n",
-		how, p.seed, p.seed+uint64(p.n-1), p.interpolate, len(frames), g.Name(), class, g.Provider())
+	fmt.Fprintf(stderr, "gan-gen: %s interpolation through %s, %d steps each (%d frames) from %s%s on %s\n",
+		how, p.source(p.n), p.interpolate, len(frames), g.Name(), class, g.Provider())
 	prog := newProgress(stderr, len(frames))
 	sh := newSheet((p.n-1)*(p.interpolate+1), p.interpolate+1, in.Channels, in.Size, in.Width)
 	anim := newAnimation(len(frames))

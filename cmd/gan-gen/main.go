@@ -83,7 +83,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	return &cli.App{
 		Name:      "gan-gen",
 		Usage:     "sample images from a generator exported by gan-train",
-		UsageText: "gan-gen --model FILE.onnx -n 64 --out DIR [flags]\ngan-gen --model FILE.onnx -n 64 --grid sheet.png\ngan-gen --model FILE.onnx --interpolate 16 --out DIR\ngan-gen info --model FILE.onnx",
+		UsageText: "gan-gen --model FILE.onnx -n 64 --out DIR [flags]\ngan-gen --model FILE.onnx -n 64 --grid sheet.png\ngan-gen --model FILE.onnx --interpolate 16 --out DIR\ngan-gen --model FILE.onnx --latents z.npy [--direction d.npy --strength 1.5] --grid sheet.png\ngan-gen info --model FILE.onnx",
 		Version:   version,
 		Writer:    stdout,
 		ErrWriter: stderr,
@@ -103,6 +103,9 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			&cli.Float64Flag{Name: "truncation", Usage: "redraw latent entries with |z| > `T` (e.g. 0.7; 0: off)"},
 			&cli.IntFlag{Name: "interpolate", Usage: "walk between consecutive seeds in `K` steps each, writing interpolation.png and interpolation.gif into --out"},
 			&cli.BoolFlag{Name: "slerp", Usage: "interpolate along the great circle instead of linearly"},
+			&cli.StringFlag{Name: "latents", Usage: "generate from the latents in `FILE`.npy, float32 (N, z_dim) as gan-train project writes (one image per row; with --interpolate, walk between consecutive rows)"},
+			&cli.StringFlag{Name: "direction", Usage: "add a latent direction `FILE`.npy (1, z_dim), as gan-train direction writes, times --strength to every latent"},
+			&cli.Float64Flag{Name: "strength", Value: 1, Usage: "how far to move along --direction (negative: the other way)"},
 			&cli.StringFlag{Name: "provider", Value: "cpu", Usage: "execution provider: " + strings.Join(infer.Providers, ", ") + " (falls back to cpu with a warning)"},
 			&cli.StringSliceFlag{Name: "provider-option", Usage: "provider option `KEY=VALUE`, e.g. device_id=1 or use_tf32=0 (repeatable)"},
 			&cli.BoolFlag{Name: "strict-provider", Usage: "fail instead of falling back to cpu when --provider is unavailable"},

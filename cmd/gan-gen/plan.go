@@ -31,6 +31,8 @@ type plan struct {
 	classes   int // 0 for an unconditional model
 
 	dir *dirSink // where images go when out is a folder
+
+	lat latentPlan // --latents, --direction
 }
 
 // planFromFlags checks everything that does not need the model.
@@ -59,10 +61,13 @@ func planFromFlags(c *cli.Context) (*plan, error) {
 	if err := infer.CheckTruncation(p.truncation); err != nil {
 		return nil, usage("--truncation %g: want 0 (off) or a threshold of at least %g, e.g. 0.7", p.truncation, infer.MinTruncation)
 	}
+	if p.interpolate > 0 && !c.IsSet("n") {
+		p.n = 4
+	}
+	if err := p.lat.fromFlags(c, p); err != nil {
+		return nil, err
+	}
 	if p.interpolate > 0 {
-		if !c.IsSet("n") {
-			p.n = 4
-		}
 		switch {
 		case p.n < 2:
 			return nil, usage("-n %d: --interpolate walks between at least 2 seeds", p.n)
@@ -151,6 +156,9 @@ func (p *plan) bind(c *cli.Context, g *infer.Generator) error {
 			return err
 		}
 		p.label = l
+	}
+	if err := p.lat.bind(g); err != nil {
+		return err
 	}
 	p.batch = min(p.batch, p.frames())
 	switch {
