@@ -144,7 +144,40 @@ func (r *Run) writeSamples() error {
 	if err := WriteFileAtomic(path, func(w io.Writer) error { return EncodePNG(w, img) }); err != nil {
 		return err
 	}
+	if r.VAE != nil {
+		if err := r.writeReconstructions(); err != nil {
+			return err
+		}
+	}
 	return r.writeLossPlot()
+}
+
+// writeReconstructions draws the first 32 training images (fewer in a
+// smaller dataset) in rows of 8, each row followed by the VAE's
+// reconstructions of it.
+func (r *Run) writeReconstructions() error {
+	c, h, w := r.Data.Shape()
+	n := min(32, r.Data.Len())
+	cols := min(8, n)
+	n -= n % cols
+	per := c * h * w
+	x := tensor.Zeros(n, c, h, w)
+	var labels []int
+	for i := 0; i < n; i++ {
+		r.Data.Image(i, x.Data[i*per:(i+1)*per])
+		if r.Cfg.Model.Classes > 0 {
+			labels = append(labels, r.Data.Label(i))
+		}
+	}
+	y := r.VAE.Reconstruct(x, labels)
+	pairs := make([]float32, 0, 2*n*per)
+	for lo := 0; lo < n; lo += cols {
+		pairs = append(pairs, x.Data[lo*per:(lo+cols)*per]...)
+		pairs = append(pairs, y.Data[lo*per:(lo+cols)*per]...)
+	}
+	img := Grid(pairs, 2*n, c, h, w, cols)
+	path := filepath.Join(r.Dir, "samples", fmt.Sprintf("recon-step-%06d.png", r.Step()))
+	return WriteFileAtomic(path, func(w io.Writer) error { return EncodePNG(w, img) })
 }
 
 func (r *Run) writeLossPlot() error {

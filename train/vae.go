@@ -188,6 +188,23 @@ func meanStd(logvar *tensor.Tensor) float64 {
 	return s / float64(max(1, len(logvar.Data)))
 }
 
+// Reconstruct returns the decoder's images of the posterior means of x
+// (N, C, H, W), both halves in evaluation mode: what the VAE keeps of each
+// image.
+func (v *VAE) Reconstruct(x *tensor.Tensor, labels []int) *tensor.Tensor {
+	enc, dec := v.Net.Encoder, v.Net.Decoder
+	nn.SetTraining(enc, false)
+	nn.SetTraining(dec, false)
+	defer nn.SetTraining(enc, true)
+	defer nn.SetTraining(dec, true)
+	var out *tensor.Tensor
+	tensor.NoGrad(func() {
+		mu, _ := enc.Encode(x, labels)
+		out, _ = v.Net.Decode(mu, labels)
+	})
+	return out
+}
+
 // Sampler returns the decoder's moving average when there is one, the
 // decoder otherwise.
 func (v *VAE) Sampler() Generator {

@@ -104,7 +104,8 @@ func TestVAERun(t *testing.T) {
 	if r.GAN != nil || r.VAE == nil || r.Step() != 30 {
 		t.Fatalf("run: GAN %v, VAE %v, step %d", r.GAN, r.VAE, r.Step())
 	}
-	for _, f := range []string{"config.json", "metrics.csv", "losses.png", "samples/step-000010.png", "samples/step-000030.png", "checkpoints/latest.ckpt"} {
+	for _, f := range []string{"config.json", "metrics.csv", "losses.png", "samples/step-000010.png", "samples/step-000030.png",
+		"samples/recon-step-000030.png", "checkpoints/latest.ckpt"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("run folder lacks %s", f)
 		}
