@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -138,7 +139,11 @@ func newLatentJob(c *cli.Context) (*latentJob, error) {
 		}
 		j.opt.Features = lenet
 	}
-	tensor.SetThreads(c.Int("threads"))
+	if n := c.Int("threads"); n > 0 {
+		tensor.SetThreads(n)
+	} else {
+		tensor.SetThreads(runtime.GOMAXPROCS(0))
+	}
 	return j, nil
 }
 
