@@ -111,7 +111,9 @@ func compareAction(c *cli.Context) error {
 	}
 	out := comparison{ReferenceSet: t.ReferenceSet, FeatureNet: net.Name(), Seed: c.Uint64("seed"), Samples: real.N}
 	var panels []panel
+	gray := true
 	add := func(row comparedRun, im eval.Images) error {
+		gray = gray && im.C == 1
 		rep, err := sc.ScoreImages(im)
 		if err != nil {
 			return fmt.Errorf("%s: %w", row.Name, err)
@@ -144,7 +146,10 @@ func compareAction(c *cli.Context) error {
 		}
 	}
 	if g := c.String("grid"); g != "" {
-		img := composePanels(panels, cols)
+		var img image.Image = composePanels(panels, cols)
+		if gray {
+			img = toGray(img) // a third of the size: gray samples, black labels
+		}
 		if err := train.WriteFileAtomic(g, func(w io.Writer) error { return train.EncodePNG(w, img) }); err != nil {
 			return fmt.Errorf("--grid: %w", err)
 		}
@@ -272,4 +277,10 @@ func composePanels(ps []panel, cols int) *image.RGBA {
 		draw.Draw(out, image.Rect(x, y+panelLabel, x+b.Dx(), y+panelLabel+b.Dy()), p.img, b.Min, draw.Src)
 	}
 	return out
+}
+
+func toGray(img image.Image) *image.Gray {
+	g := image.NewGray(img.Bounds())
+	draw.Draw(g, g.Bounds(), img, img.Bounds().Min, draw.Src)
+	return g
 }
