@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/draw"
 	"io"
 	"io/fs"
 	"os"
@@ -372,14 +373,14 @@ func writeProjection(dir string, target *tensor.Tensor, p *train.Projection, nam
 	n, c, h, w := target.Dim(0), target.Dim(1), target.Dim(2), target.Dim(3)
 	per := c * h * w
 	for i := 0; i < n; i++ {
-		img := train.Grid(p.Recon.Data[i*per:(i+1)*per], 1, c, h, w, 1).SubImage(image.Rect(2, 2, 2+w, 2+h))
+		img := gray(train.Grid(p.Recon.Data[i*per:(i+1)*per], 1, c, h, w, 1).SubImage(image.Rect(2, 2, 2+w, 2+h)), c)
 		name := filepath.Join(dir, fmt.Sprintf("recon-%03d.png", i))
 		if err := train.WriteFileAtomic(name, func(wr io.Writer) error { return train.EncodePNG(wr, img) }); err != nil {
 			return err
 		}
 	}
 	if err := train.WriteFileAtomic(filepath.Join(dir, "compare.png"), func(wr io.Writer) error {
-		return train.EncodePNG(wr, compareGrid(target, p.Recon))
+		return train.EncodePNG(wr, gray(compareGrid(target, p.Recon), c))
 	}); err != nil {
 		return err
 	}
@@ -392,6 +393,18 @@ func writeProjection(dir string, target *tensor.Tensor, p *train.Projection, nam
 		_, err := io.WriteString(wr, csv.String())
 		return err
 	})
+}
+
+// gray returns a one-channel image as *image.Gray, so that gray models
+// write gray PNGs, and any other as it is.
+func gray(img image.Image, channels int) image.Image {
+	if channels != 1 {
+		return img
+	}
+	b := img.Bounds()
+	g := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
+	draw.Draw(g, g.Rect, img, b.Min, draw.Src)
+	return g
 }
 
 // compareGrid lays out a row of up to ten targets above a row of their

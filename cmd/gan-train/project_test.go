@@ -57,8 +57,12 @@ func TestProjectAndDirectionCommands(t *testing.T) {
 	if err != nil || z.Dim(0) != 2 {
 		t.Fatalf("latents.npy: %v, %v; want (2, 100)", z, err)
 	}
-	if b := readPNG(t, filepath.Join(out, "recon-001.png")).Bounds(); b.Dx() != 28 || b.Dy() != 28 {
+	recon := readPNG(t, filepath.Join(out, "recon-001.png"))
+	if b := recon.Bounds(); b.Dx() != 28 || b.Dy() != 28 {
 		t.Errorf("recon-001.png is %v, want 28x28", b)
+	}
+	if _, ok := recon.(*image.Gray); !ok {
+		t.Errorf("recon-001.png of a gray model is a %T, want a gray PNG", recon)
 	}
 	// Two targets above two reconstructions, 28 pixels and a 2-pixel border.
 	if b := readPNG(t, filepath.Join(out, "compare.png")).Bounds(); b.Dx() != 2*30+2 || b.Dy() != 2*30+2 {
