@@ -71,8 +71,9 @@ type GAN struct {
 	H    Hyper
 	Step int
 
-	src *rand.PCG
-	rng *rand.Rand
+	src   *rand.PCG
+	rng   *rand.Rand
+	arena *tensor.Arena // the step's tensors, recycled at the next step
 }
 
 // NewGAN prepares G and D for training. ema, when Hyper.EMA > 0, must be a
@@ -153,8 +154,19 @@ func mean(x *tensor.Tensor) float64 {
 // TrainStep runs H.DSteps discriminator updates, each on a batch from next,
 // then one generator update. The generator's fake batch of the last D
 // update is reused for the G update (as pytorch/examples does), and in the
-// G update D's weight gradients are not computed at all.
-func (t *GAN) TrainStep(next func() Batch) Stats {
+// G update D's weight gradients are not computed at all. A step's tensors
+// come from an arena that the next step reuses: fresh memory would cost
+// page faults and garbage collection at every step.
+func (t *GAN) TrainStep(next func() Batch) (st Stats) {
+	if t.arena == nil {
+		t.arena = tensor.NewArena()
+	}
+	t.arena.Reset()
+	tensor.UseArena(t.arena, func() { st = t.trainStep(next) })
+	return st
+}
+
+func (t *GAN) trainStep(next func() Batch) Stats {
 	var st Stats
 	var fake *tensor.Tensor
 	var fakeLabels []int
@@ -172,7 +184,16 @@ func (t *GAN) TrainStep(next func() Batch) Stats {
 		st.LossD, st.DReal, st.DFake = t.dStep(real, fake.Detach(), labels)
 	}
 	t.OptG.ZeroGrad()
+	// D's weights take no part in G's update: with them excluded, D's
+	// layers neither keep inputs for nor compute weight gradients.
+	dParams := t.D.Params()
+	for _, p := range dParams {
+		p.T.SetRequiresGrad(false)
+	}
 	out := t.D.Score(fake, fakeLabels)
+	for _, p := range dParams {
+		p.T.SetRequiresGrad(true)
+	}
 	lossG := t.H.Loss.GLoss(out)
 	var params []*tensor.Tensor
 	for _, p := range t.G.Params() {

@@ -235,7 +235,9 @@ func accumulateLeaf(t *Tensor, slot *gradSlot, createGraph bool) {
 	case createGraph:
 		t.Grad = slot.t
 	case t.Grad == nil:
-		t.Grad = &Tensor{shape: t.shape, Data: append([]float32(nil), slot.t.Data...)}
+		g := &Tensor{shape: t.shape, Data: alloc(len(slot.t.Data))}
+		copy(g.Data, slot.t.Data)
+		t.Grad = g
 	default:
 		axpy(t.Grad.Data, slot.t.Data)
 	}

@@ -88,9 +88,14 @@ func conv2d(g convGeom, x, w, b *Tensor) *Tensor {
 	// out, so the buffer goes back to the pool once out is unreachable.
 	var xcols []float32
 	if Recording() && w.requiresGrad && !g.thin() && g.chunk() == g.n {
-		p := getScratch(g.ckk() * g.n * g.l())
-		xcols = *p
-		runtime.AddCleanup(out, putScratch, p)
+		if a := current.Load(); a != nil {
+			// Inside an arena the step's end frees it, without waiting for GC.
+			xcols = a.get(g.ckk() * g.n * g.l())
+		} else {
+			p := getScratch(g.ckk() * g.n * g.l())
+			xcols = *p
+			runtime.AddCleanup(out, putScratch, p)
+		}
 	}
 	runConv(&g, convRun{x: x.Data, w: w.Data, b: dataOf(b), y: out.Data, xcols: xcols, fill: true})
 	return record(out, "Conv2d", func(gy *Tensor, need []bool) []*Tensor {

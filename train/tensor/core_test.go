@@ -313,3 +313,26 @@ func TestShapePanics(t *testing.T) {
 	mustPanic(t, func() { T.SumTo(a, []int{4}) }, "SumTo", "[2 3]", "[4]")
 	mustPanic(t, func() { T.BroadcastTo(a, []int{4, 3}) }, "BroadcastTo", "[2 3]", "[4 3]")
 }
+
+// An arena hands the same buffers out again after Reset, zeroed, and
+// tensors made outside UseArena are untouched by it.
+func TestArenaRecycles(t *testing.T) {
+	a := T.NewArena()
+	outside := T.Full(3, 1024)
+	var first *T.Tensor
+	T.UseArena(a, func() { first = T.Full(7, 1024) })
+	a.Reset()
+	var second *T.Tensor
+	T.UseArena(a, func() { second = T.Zeros(1024) })
+	if &first.Data[0] != &second.Data[0] {
+		t.Error("the arena did not reuse the buffer after Reset")
+	}
+	for _, v := range second.Data {
+		if v != 0 {
+			t.Fatal("a recycled buffer was not zeroed")
+		}
+	}
+	if outside.Data[0] != 3 {
+		t.Error("a heap tensor changed")
+	}
+}

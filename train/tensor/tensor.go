@@ -31,7 +31,7 @@ func New(data []float32, shape ...int) *Tensor {
 
 // Zeros returns a zero-filled tensor.
 func Zeros(shape ...int) *Tensor {
-	return &Tensor{shape: append([]int(nil), shape...), Data: make([]float32, numel(shape))}
+	return &Tensor{shape: append([]int(nil), shape...), Data: alloc(numel(shape))}
 }
 
 // Full returns a tensor filled with v.
