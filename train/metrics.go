@@ -2,10 +2,10 @@ package train
 
 import (
 	"bufio"
-	"math"
 	"bytes"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"strings"
