@@ -22,6 +22,15 @@ BENCH ?= ^(BenchmarkSgemm|BenchmarkGonumSgemm|BenchmarkDCGANStep|BenchmarkORTRun
 BENCHTIME ?= 2s
 BENCH_OUT ?= runs/bench
 
+# Quality over time: gogan and the PyTorch peer train the default DCGAN on
+# MNIST for QUALITY_MINUTES each; FID, KID and class perplexity at each
+# snapshot (scripts/bench_quality.sh). A short check:
+# make bench-quality QUALITY_MINUTES=1 QUALITY_SNAPSHOTS=0.5,1 QUALITY_N=2000
+QUALITY_MINUTES ?= 10
+QUALITY_SNAPSHOTS ?= 1,3,10
+QUALITY_N ?= 10000
+QUALITY_OUT ?= runs/quality
+
 # The demo: a small DCGAN on MNIST, trained for a few minutes, then sampled.
 DEMO_STEPS ?= 1200
 DEMO_OUT ?= runs/demo
@@ -39,6 +48,7 @@ help:
 	@echo 'make vet         go vet ./...'
 	@echo 'make fmt-check   fail if any Go file is not gofmt-formatted'
 	@echo 'make bench       setup-peer, then benchmarks of BENCH_PKGS=$(BENCH_PKGS) into $(BENCH_OUT)/'
+	@echo 'make bench-quality  gogan vs the PyTorch peer: DCGAN on MNIST for $(QUALITY_MINUTES) min each, FID, KID, perplexity at $(QUALITY_SNAPSHOTS) min'
 	@echo 'make demo        the main job: set up, train a small DCGAN on MNIST, sample a grid with gan-gen'
 	@echo 'make pretrained  retrain the generator embedded in gan-gen (5 epochs, seed 1, 2 threads)'
 	@echo 'make featnet     retrain the built-in MNIST feature network of gan-eval (~6 min on 2 cores)'
@@ -83,6 +93,11 @@ fmt-check:
 bench: setup setup-peer build
 	BENCH_PKGS='$(BENCH_PKGS)' BENCH='$(BENCH)' BENCHTIME='$(BENCHTIME)' OUT='$(BENCH_OUT)' \
 	ISOLATE='BenchmarkDCGANStep/batch=64 BenchmarkDCGANStep/batch=256' scripts/bench.sh
+
+.PHONY: bench-quality
+bench-quality: setup setup-peer build
+	QUALITY_MINUTES='$(QUALITY_MINUTES)' QUALITY_SNAPSHOTS='$(QUALITY_SNAPSHOTS)' QUALITY_N='$(QUALITY_N)' \
+	QUALITY_OUT='$(QUALITY_OUT)' scripts/bench_quality.sh
 
 .PHONY: demo
 demo: setup build

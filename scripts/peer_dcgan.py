@@ -16,8 +16,14 @@ Modes:
     --mode train --batch N   one canonical pytorch/examples DCGAN step (D then G)
     --mode infer --batch N   G forward in eval mode under torch.no_grad()
     --mode sgemm --size N    torch.mm of two NxN float32 matrices (the BLAS gogan's sgemm faces)
+    --mode quality --minutes M --snapshots 1,3,10 --out DIR
+                             train the same DCGAN on real MNIST for M minutes and, at each
+                             snapshot (minutes of training), save --n samples of G in eval
+                             mode from fixed noise to DIR/<snapshot>m.npy, (N,1,28,28) float32
+                             in [-1, 1], for `gan-eval --npy`; DIR/snapshots.csv records the
+                             step and training time of each (make bench-quality)
 
-Data loading is excluded on both sides: real images are a fixed random tensor
+In train, infer and sgemm modes data loading is excluded on both sides: real images are a fixed random tensor
 in [-1, 1]. Times are the median over steps after a warmup, because a median
 shrugs off the odd scheduler hiccup that a mean would carry.
 
@@ -25,6 +31,7 @@ Run with /usr/bin/python3 (Debian's torch 1.13); pyenv's python3 has no torch.
 """
 
 import argparse
+import gzip
 import os
 import re
 import resource
@@ -219,9 +226,88 @@ def sgemm_step_fn(size, gen):
     return step
 
 
+def load_mnist_train(root):
+    """MNIST's training images from the IDX .gz files, (60000,1,28,28) in [-1, 1]."""
+    path = os.path.join(root, "train-images-idx3-ubyte.gz")
+    import numpy as np
+    with gzip.open(path, "rb") as f:
+        raw = f.read()
+    magic, n, h, w = (int.from_bytes(raw[i:i + 4], "big") for i in range(0, 16, 4))
+    if magic != 2051:
+        sys.exit("peer: %s: bad IDX magic %d" % (path, magic))
+    x = np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(n, 1, h, w)
+    return torch.from_numpy(x.astype(np.float32) / 127.5 - 1.0)
+
+
+def snapshot_label(minutes):
+    """1 -> '1m', 0.5 -> '0.5m': the Go duration gan-train --snapshot-at takes."""
+    return ("%g" % minutes) + "m"
+
+
+def quality(args, gen):
+    """Train the canonical DCGAN on real MNIST for args.minutes of training
+    time, saving samples at each snapshot; the time spent saving is kept off
+    the clock, as gan-train keeps its snapshot exports off."""
+    import numpy as np
+    snaps = sorted(float(s) for s in args.snapshots.split(",") if s.strip())
+    if not snaps or snaps[0] <= 0 or snaps[-1] > args.minutes:
+        sys.exit("peer: --snapshots %s: give positive minutes, none after --minutes %g" % (args.snapshots, args.minutes))
+    os.makedirs(args.out, exist_ok=True)
+    real_all = load_mnist_train(args.data)
+    n_data, batch = real_all.shape[0], args.batch
+    G, D = Generator(), Discriminator()
+    G.apply(dcgan_init)
+    D.apply(dcgan_init)
+    bce = nn.BCEWithLogitsLoss()
+    opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
+    fixed = torch.randn(args.n, NZ, generator=torch.Generator().manual_seed(args.seed + 1))
+    index = ["label,step,elapsed_s"]
+    step, paused, t0 = 0, 0.0, time.perf_counter()
+    limit = args.minutes * 60
+    perm, pos = torch.randperm(n_data, generator=gen), 0
+    while True:
+        if pos + batch > n_data:  # drop the last partial batch, reshuffle
+            perm, pos = torch.randperm(n_data, generator=gen), 0
+        real = real_all[perm[pos:pos + batch]]
+        pos += batch
+        D.zero_grad()
+        err_real = bce(D(real), ones)
+        fake = G(torch.randn(batch, NZ, generator=gen))
+        err_fake = bce(D(fake.detach()), zeros)
+        (err_real + err_fake).backward()
+        opt_d.step()
+        G.zero_grad()
+        bce(D(fake), ones).backward()
+        opt_g.step()
+        step += 1
+        clock = time.perf_counter() - t0 - paused
+        while snaps and clock >= snaps[0] * 60:
+            s0 = time.perf_counter()
+            label = snapshot_label(snaps.pop(0))
+            G.eval()
+            with torch.no_grad():
+                x = torch.cat([G(fixed[i:i + 1000]) for i in range(0, args.n, 1000)])
+            G.train()
+            path = os.path.join(args.out, label + ".npy")
+            np.save(path + ".tmp.npy", x.numpy().astype(np.float32))
+            os.replace(path + ".tmp.npy", path)
+            index.append("%s,%d,%.3f" % (label, step, clock))
+            with open(os.path.join(args.out, "snapshots.csv"), "w") as f:
+                f.write("\n".join(index) + "\n")
+            print("peer snapshot %s: step %d at %.1fs of training -> %s" % (label, step, clock, path),
+                  file=sys.stderr, flush=True)
+            paused += time.perf_counter() - s0
+        if clock >= limit:
+            break
+    print("peer quality steps=%d minutes=%g images_per_s=%.1f threads=%d torch=%s" % (
+        step, args.minutes, step * batch / clock, torch.get_num_threads(), torch.__version__), flush=True)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--mode", choices=["train", "infer", "sgemm"], required=True)
+    p.add_argument("--mode", choices=["train", "infer", "sgemm", "quality"], required=True)
     p.add_argument("--batch", type=int, default=64, help="batch size (train, infer)")
     p.add_argument("--size", type=int, default=1024, help="matrix size (sgemm)")
     p.add_argument("--threads", type=int, default=2, help="torch intra-op threads")
@@ -229,6 +315,11 @@ def main():
     p.add_argument("--warmup", type=int, default=5, help="untimed steps first")
     p.add_argument("--min-steps", type=int, default=10, help="timed steps at least")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--minutes", type=float, default=10, help="training time (quality)")
+    p.add_argument("--snapshots", default="1,3,10", help="minutes at which to save samples (quality)")
+    p.add_argument("--n", type=int, default=10000, help="samples per snapshot (quality)")
+    p.add_argument("--out", default="runs/quality/peer", help="snapshot folder (quality)")
+    p.add_argument("--data", default="data/mnist", help="folder of MNIST's IDX .gz files (quality)")
     p.add_argument("--show-config", action="store_true", help="print torch.__config__.show()")
     args = p.parse_args()
 
@@ -244,6 +335,9 @@ def main():
     if args.show_config:
         print(torch.__config__.show(), file=sys.stderr)
 
+    if args.mode == "quality":
+        quality(args, gen)
+        return
     if args.mode == "train":
         step, what = train_step_fn(args.batch, gen), "batch=%d" % args.batch
     elif args.mode == "infer":

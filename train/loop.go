@@ -25,11 +25,11 @@ func (r *Run) Train(ctx context.Context) error {
 	if r.metrics, err = OpenMetrics(filepath.Join(r.Dir, "metrics.csv"), r.Step()); err != nil {
 		return err
 	}
-	r.start, r.startAt = time.Now(), r.Step()
-	elapsed0 := 0.0
+	r.start, r.startAt = r.now(), r.Step()
 	if n := len(r.metrics.Records); n > 0 {
-		elapsed0 = r.metrics.Records[n-1].ElapsedS
+		r.elapsed0 = time.Duration(r.metrics.Records[n-1].ElapsedS * float64(time.Second))
 	}
+	r.skipPastSnapshots()
 	if r.eval != nil {
 		for _, rec := range r.metrics.Records {
 			if rec.FID < r.eval.best {
@@ -75,7 +75,7 @@ func (r *Run) Train(ctx context.Context) error {
 				r.Step(), d, st.LossD, g, st.LossG, r.CheckpointPath(), try)
 		}
 		rec := Record{Step: r.Step(), Epoch: r.epoch, LossD: st.LossD, LossG: st.LossG, DReal: st.DReal, DFake: st.DFake,
-			ImagesPerS: ips, ElapsedS: elapsed0 + time.Since(r.start).Seconds(), FID: math.NaN(), Perplexity: math.NaN()}
+			ImagesPerS: ips, ElapsedS: r.clock().Seconds(), FID: math.NaN(), Perplexity: math.NaN()}
 		if r.eval != nil && (r.Step()%cfg.EvalEvery == 0 || r.Step() == r.total) {
 			if err := r.evaluate(&rec); err != nil {
 				return err
@@ -104,6 +104,11 @@ func (r *Run) Train(ctx context.Context) error {
 			if err := r.Save(); err != nil {
 				return err
 			}
+		}
+		if stop, err := r.timeHooks(); err != nil {
+			return err
+		} else if stop {
+			break
 		}
 	}
 	r.endProgress()

@@ -37,6 +37,11 @@ type RunOptions struct {
 	OnEnd func(r *Run) error
 	// OnStep, when set, is called after every step (tests use it).
 	OnStep func()
+	// MaxTime, when positive, ends the run once it has trained this long
+	// (see Run.clock), saving and returning as at the last step.
+	MaxTime time.Duration
+	// Snapshots export the sampling generator at set training times.
+	Snapshots []Snapshot
 }
 
 // Run is a training run in progress. It trains a GAN or a VAE, as the
@@ -59,6 +64,12 @@ type Run struct {
 	epoch   int
 	watch   collapseWatch
 	eval    *evaluator // nil unless --eval-every
+
+	now       func() time.Time // time.Now; tests stop it
+	elapsed0  time.Duration    // trained by earlier sessions of the run
+	paused    time.Duration    // spent exporting snapshots, kept off the clock
+	snaps     []Snapshot       // snapshots still due
+	snapIndex []string         // snapshots.csv rows written so far
 }
 
 // LoadData opens the dataset a config names.
@@ -103,7 +114,10 @@ func Start(cfg Config, ds data.Dataset, opt RunOptions) (*Run, error) {
 	if cfg.Threads == 0 {
 		tensor.SetThreads(defaultThreads())
 	}
-	r := &Run{Cfg: cfg, Dir: opt.Out, Data: ds, opt: opt}
+	r := &Run{Cfg: cfg, Dir: opt.Out, Data: ds, opt: opt, now: time.Now}
+	if err := r.planSnapshots(); err != nil {
+		return nil, err
+	}
 	if err := r.openFolder(); err != nil {
 		return nil, err
 	}

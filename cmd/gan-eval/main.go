@@ -98,6 +98,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Usage: "score a generator's samples: FID, KID, precision/recall, class coverage, mode collapse",
 		UsageText: "gan-eval --model FILE.onnx|RUN_DIR [--n 10000] [--json]\n" +
 			"gan-eval --images DIR [--reference-dir DIR]\n" +
+			"gan-eval --npy FILE.npy [--n 10000]\n" +
 			"gan-eval reference [--n 10000]\n" +
 			"gan-eval compare [--n 10000] [--grid compare.png] RUN...\n" +
 			"gan-eval train-features [--data DIR] -o FILE\n" +
@@ -109,6 +110,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Aliases: []string{"m"}, Usage: "generator `FILE`.onnx exported by gan-train, or a run folder (its generator.onnx)"},
 			&cli.StringFlag{Name: "images", Usage: "score the images in `DIR` instead of a generator's samples"},
+			&cli.StringFlag{Name: "npy", Usage: "score the images in `FILE`.npy, an (N,C,H,W) float32 array in [-1,1] (another framework's samples); the first --n are used"},
 			&cli.StringFlag{Name: "provider", Value: "cpu", Usage: "onnxruntime execution `PROVIDER` for the generator: " + strings.Join(infer.Providers, ", ") + " (falls back to cpu with a warning)"},
 			nFlag, seedFlag, referenceFlag, featuresFlag, rangeFlag, kFlag, kidSubsets, kidSize, jsonFlag, threadsFlag,
 		},

@@ -32,12 +32,20 @@ func scoreAction(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return usage("unexpected argument %q; give the generator with --model (see gan-eval --help)", c.Args().First())
 	}
-	model, images := c.String("model"), c.String("images")
-	switch {
-	case model == "" && images == "":
-		return usage("give --model FILE.onnx (or a run folder) to sample, or --images DIR to score; see gan-eval --help")
-	case model != "" && images != "":
-		return usage("give --model or --images, not both")
+	model, images, npy := c.String("model"), c.String("images"), c.String("npy")
+	var given []string
+	for _, f := range []struct{ flag, v string }{{"--model", model}, {"--images", images}, {"--npy", npy}} {
+		if f.v != "" {
+			given = append(given, f.flag)
+		}
+	}
+	switch len(given) {
+	case 0:
+		return usage("give --model FILE.onnx (or a run folder) to sample, --images DIR or --npy FILE to score; see gan-eval --help")
+	case 2:
+		return usage("give %s or %s, not both", given[0], given[1])
+	case 3:
+		return usage("give one of --model, --images and --npy, not all three")
 	}
 	if err := setThreads(c); err != nil {
 		return err
@@ -78,9 +86,12 @@ func scoreAction(c *cli.Context) error {
 	defer stop()
 	var samples eval.Images
 	var source string
-	if model != "" {
+	switch {
+	case model != "":
 		samples, source, err = sampleGenerator(ctx, c, model, n)
-	} else {
+	case npy != "":
+		samples, source, err = loadNPY(c, npy, net, n)
+	default:
 		samples, source, err = loadImages(c, images, net, n)
 	}
 	if err != nil {

@@ -91,6 +91,8 @@ func newApp(stderr *os.File) *cli.App {
 			&cli.IntFlag{Name: "sample-every", Value: d.SampleEvery, Usage: "write a fixed-noise sample grid every `N` steps"},
 			&cli.IntFlag{Name: "checkpoint-every", Value: d.CkptEvery, Usage: "write checkpoints/latest.ckpt every `N` steps"},
 			&cli.IntFlag{Name: "eval-every", Usage: "every `N` steps score 2000 samples (FID, class perplexity) into metrics.csv and keep checkpoints/best.ckpt (0: off)"},
+			&cli.DurationFlag{Name: "max-time", Usage: "stop after `DURATION` of training (e.g. 10m), saving and exporting as at the last step; the step reached is logged (0: no limit)"},
+			&cli.StringFlag{Name: "snapshot-at", Usage: "at each training time in `LIST` (e.g. 1m,3m,10m) export the sampling generator to snapshots/<time>.onnx in the run folder; export time is not counted"},
 			&cli.StringFlag{Name: "out", Usage: "run folder (default runs/<data>-<model>-<time>); must be new or empty"},
 			&cli.StringFlag{Name: "resume", Usage: "continue the run in `DIR` with its saved settings"},
 		},
@@ -129,13 +131,20 @@ func trainAction(c *cli.Context) error {
 			return err
 		}
 	}
+	timed := train.RunOptions{MaxTime: c.Duration("max-time")}
+	if l := c.String("snapshot-at"); c.IsSet("snapshot-at") {
+		if timed.Snapshots, err = train.ParseSnapshots(l); err != nil {
+			return train.UsageError{Err: err}
+		}
+	}
 	ds, err := train.LoadData(cfg, func(msg string) { fmt.Fprintln(c.App.ErrWriter, "warning:", msg) })
 	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	r, err := train.Start(cfg, ds, train.RunOptions{Out: out, Resume: c.IsSet("resume"), Log: c.App.ErrWriter, Terminal: isTerminal(c.App.ErrWriter)})
+	r, err := train.Start(cfg, ds, train.RunOptions{Out: out, Resume: c.IsSet("resume"), Log: c.App.ErrWriter, Terminal: isTerminal(c.App.ErrWriter),
+		MaxTime: timed.MaxTime, Snapshots: timed.Snapshots})
 	if err != nil {
 		return err
 	}
@@ -265,8 +274,9 @@ func objectiveFromFlags(c *cli.Context, cfg *train.Config) error {
 	return nil
 }
 
-// resumeConfig reads a run's settings; --steps/--epochs may be raised, and
-// any other flag must repeat the saved value.
+// resumeConfig reads a run's settings; --steps/--epochs may be raised,
+// --max-time and --snapshot-at apply to this session (measured on the run's
+// whole training time), and any other flag must repeat the saved value.
 func resumeConfig(c *cli.Context, dir string) (train.Config, error) {
 	saved, err := train.ReadConfig(filepath.Join(dir, "config.json"))
 	if err != nil {
@@ -279,7 +289,7 @@ func resumeConfig(c *cli.Context, dir string) (train.Config, error) {
 		return saved, err
 	}
 	for _, f := range c.FlagNames() {
-		if !c.IsSet(f) || f == "resume" || f == "steps" || f == "epochs" {
+		if !c.IsSet(f) || f == "resume" || f == "steps" || f == "epochs" || f == "max-time" || f == "snapshot-at" {
 			continue
 		}
 		if !sameSetting(f, fresh, saved) {
