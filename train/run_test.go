@@ -63,7 +63,8 @@ func trainTo(t *testing.T, cfg Config, dir string, resume bool) *Run {
 }
 
 // A run stopped at step k and resumed reaches bit-identical weights at step
-// n, for every loss and with the EMA, R1 and conditional paths on.
+// n, for every loss and with the EMA, R1 and conditional paths on, and so
+// does a VAE with each reconstruction loss.
 func TestResumeIsExact(t *testing.T) {
 	type variant struct {
 		name string

@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	"image/png"
 	"io"
 	"os"
 	"path/filepath"
@@ -150,7 +151,9 @@ func compareAction(c *cli.Context) error {
 		if gray {
 			img = toGray(img) // a third of the size: gray samples, black labels
 		}
-		if err := train.WriteFileAtomic(g, func(w io.Writer) error { return train.EncodePNG(w, img) }); err != nil {
+		// Written once and often committed: worth the slower, tighter compression.
+		enc := png.Encoder{CompressionLevel: png.BestCompression}
+		if err := train.WriteFileAtomic(g, func(w io.Writer) error { return enc.Encode(w, img) }); err != nil {
 			return fmt.Errorf("--grid: %w", err)
 		}
 		out.Grid = g
