@@ -93,19 +93,20 @@ func vaeConfig(steps int) Config {
 }
 
 // A VAE run on toy data writes the GAN's run folder, lowers its
-// reconstruction loss, logs the KL and the stand-ins in metrics.csv, and
+// reconstruction loss, logs the KL, the stand-ins and --eval-every's FID
+// in metrics.csv, and
 // exports its decoder, live and from the checkpoint alike, as a generator
 // of kind vae.
 func TestVAERun(t *testing.T) {
 	dir := t.TempDir()
 	cfg := vaeConfig(30)
-	cfg.Recon = ReconMSE
+	cfg.Recon, cfg.EvalEvery = ReconMSE, 15
 	r := trainTo(t, cfg, dir, false)
 	if r.GAN != nil || r.VAE == nil || r.Step() != 30 {
 		t.Fatalf("run: GAN %v, VAE %v, step %d", r.GAN, r.VAE, r.Step())
 	}
 	for _, f := range []string{"config.json", "metrics.csv", "losses.png", "samples/step-000010.png", "samples/step-000030.png",
-		"samples/recon-step-000030.png", "checkpoints/latest.ckpt"} {
+		"samples/recon-step-000030.png", "checkpoints/latest.ckpt", "checkpoints/best.ckpt"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("run folder lacks %s", f)
 		}
@@ -121,6 +122,9 @@ func TestVAERun(t *testing.T) {
 		t.Errorf("reconstruction loss went from %.1f to %.1f (means of 5 steps); want a clear drop", first/5, last/5)
 	}
 	for _, rec := range recs {
+		if scored := !math.IsNaN(rec.FID); scored != (rec.Step%15 == 0) || (scored && !(rec.FID > 0)) {
+			t.Errorf("step %d: FID %v with --eval-every 15", rec.Step, rec.FID)
+		}
 		if !(rec.LossG >= 0) || rec.DReal < 0 || rec.DReal > float64(cfg.Model.ZDim) || !(rec.DFake > 0) {
 			t.Fatalf("step %d: kl %v, active units %v, mean std %v", rec.Step, rec.LossG, rec.DReal, rec.DFake)
 		}
