@@ -67,8 +67,9 @@ type VAE struct {
 	H      VAEHyper
 	Step   int
 
-	src *rand.PCG
-	rng *rand.Rand
+	src   *rand.PCG
+	rng   *rand.Rand
+	arena *tensor.Arena // the step's tensors, recycled at the next step
 }
 
 // NewVAE prepares net for training. ema, when VAEHyper.EMA > 0, must be a
@@ -116,7 +117,16 @@ func NewVAE(net *models.VAE, ema Generator, h VAEHyper, seed uint64) (*VAE, erro
 //	       few active dimensions means the posterior collapsed to the prior
 //
 // so the objective is LossD + Beta*LossG.
-func (v *VAE) TrainStep(next func() Batch) Stats {
+func (v *VAE) TrainStep(next func() Batch) (st Stats) {
+	if v.arena == nil {
+		v.arena = tensor.NewArena()
+	}
+	v.arena.Reset()
+	tensor.UseArena(v.arena, func() { st = v.trainStep(next) })
+	return st
+}
+
+func (v *VAE) trainStep(next func() Batch) Stats {
 	b := next()
 	n := b.X.Dim(0)
 	v.OptDec.ZeroGrad()
