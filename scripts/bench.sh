@@ -84,7 +84,7 @@ else
 fi
 for b in $ISOLATE; do
 	# Honour BENCH: a run limited to, say, Sgemm skips the model benchmarks.
-	[[ "$b" =~ $BENCH ]] || continue
+	[[ "${b%%/*}" =~ $BENCH ]] || continue
 	top=${b%%/*} sub=${b#*/}
 	gotest -bench "^${top}\$/^${sub}\$"
 done
