@@ -58,7 +58,7 @@ func TestReadNPYRefuses(t *testing.T) {
 		want string
 	}{
 		{[]byte("PK\x03\x04 not npy"), "bad magic"},
-		{npyBytes("<f8", "2, 1, 2, 2", false, x), "float32"},
+		{npyBytes("<i8", "2, 1, 2, 2", false, x), "float32"},
 		{npyBytes("<f4", "2, 1, 2, 2", true, x), "Fortran"},
 		{npyBytes("<f4", "8,", false, x), "(N,C,H,W)"},
 		{npyBytes("<f4", "4, 1, 2, 2", false, x), "needs 64 bytes"},

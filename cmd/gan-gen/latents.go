@@ -2,17 +2,14 @@ package main
 
 import (
 	"bufio"
-	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/gogan/gan/train/data/npy"
 	"io"
 	"io/fs"
 	"math"
 	"os"
-	"regexp"
 	"strconv"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -146,12 +143,6 @@ func (m *manifest) addRow(file string, label int) {
 	m.w.Write([]string{file, "", l})
 }
 
-var (
-	npyDescr   = regexp.MustCompile(`'descr':\s*'([^']*)'`)
-	npyFortran = regexp.MustCompile(`'fortran_order':\s*(True|False)`)
-	npyShape   = regexp.MustCompile(`'shape':\s*\(([^)]*)\)`)
-)
-
 // readLatentRows reads a NumPy .npy file of float32 or float64 values in C
 // order shaped (N, D) (or (D,), one row), as gan-train project and
 // direction and numpy.save write them. Errors name the flag and the file.
@@ -186,69 +177,5 @@ func readLatentRows(path, flag string) ([][]float32, error) {
 	return rows, nil
 }
 
-// decodeNpy reads a little-endian '<f4' or '<f8' .npy array (format 1.0 to
-// 3.0) in C order, converting to float32.
-func decodeNpy(r io.Reader) (shape []int, data []float32, err error) {
-	var pre [10]byte
-	if _, err := io.ReadFull(r, pre[:]); err != nil || !bytes.Equal(pre[:6], []byte("\x93NUMPY")) {
-		return nil, nil, errors.New("not a NumPy .npy file")
-	}
-	hlen := int(binary.LittleEndian.Uint16(pre[8:]))
-	switch pre[6] {
-	case 1:
-	case 2, 3:
-		var more [2]byte
-		if _, err := io.ReadFull(r, more[:]); err != nil {
-			return nil, nil, errors.New("truncated .npy header")
-		}
-		hlen |= int(binary.LittleEndian.Uint16(more[:])) << 16
-	default:
-		return nil, nil, fmt.Errorf(".npy format version %d is not supported", pre[6])
-	}
-	if hlen > 1<<16 {
-		return nil, nil, fmt.Errorf(".npy header of %d bytes; the file is corrupt", hlen)
-	}
-	hb := make([]byte, hlen)
-	if _, err := io.ReadFull(r, hb); err != nil {
-		return nil, nil, errors.New("truncated .npy header")
-	}
-	h := string(hb)
-	d, fo, s := npyDescr.FindStringSubmatch(h), npyFortran.FindStringSubmatch(h), npyShape.FindStringSubmatch(h)
-	switch {
-	case d == nil || fo == nil || s == nil:
-		return nil, nil, fmt.Errorf("unreadable .npy header %q", strings.TrimSpace(h))
-	case fo[1] == "True":
-		return nil, nil, errors.New("a Fortran-ordered array; save it with numpy.ascontiguousarray")
-	case d[1] != "<f4" && d[1] != "<f8":
-		return nil, nil, fmt.Errorf("dtype %s; want float32 (<f4) or float64 (<f8)", d[1])
-	}
-	size := 4
-	if d[1] == "<f8" {
-		size = 8
-	}
-	n := 1
-	for _, part := range strings.Split(s[1], ",") {
-		if part = strings.TrimSpace(part); part == "" {
-			continue
-		}
-		v, err := strconv.Atoi(part)
-		if err != nil || v < 0 || v > 1<<28 || n*v > 1<<28 {
-			return nil, nil, fmt.Errorf("bad or too large shape (%s)", s[1])
-		}
-		shape = append(shape, v)
-		n *= v
-	}
-	raw := make([]byte, n*size)
-	if _, err := io.ReadFull(r, raw); err != nil {
-		return nil, nil, fmt.Errorf("shape (%s) needs %d bytes of data; the file is truncated", s[1], n*size)
-	}
-	data = make([]float32, n)
-	for i := range data {
-		if size == 4 {
-			data[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
-		} else {
-			data[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(raw[8*i:])))
-		}
-	}
-	return shape, data, nil
-}
+// decodeNpy reads a float32 or float64 .npy array (see package npy).
+func decodeNpy(r io.Reader) (shape []int, data []float32, err error) { return npy.Read(r) }

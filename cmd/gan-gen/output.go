@@ -7,12 +7,12 @@ import (
 	"encoding/binary"
 	"encoding/csv"
 	"fmt"
+	"github.com/gogan/gan/train/data/npy"
 	"image/jpeg"
 	"image/png"
 	"io"
 	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gogan/gan/infer"
@@ -125,22 +125,7 @@ func (p *pngBuffer) Put(b *png.EncoderBuffer) { p.b = b }
 // version 1.0: magic, header length, a Python dict literal padded so the
 // data starts on a 64-byte boundary, then the values in C order.
 func appendNpy(dst []byte, data []float32, shape []int) []byte {
-	dims := ""
-	for _, d := range shape {
-		dims += strconv.Itoa(d) + ", "
-	}
-	if len(shape) > 1 {
-		dims = dims[:len(dims)-2]
-	}
-	header := fmt.Sprintf("{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }", dims)
-	pad := 64 - (10+len(header)+1)%64
-	if pad == 64 {
-		pad = 0
-	}
-	header += strings.Repeat(" ", pad) + "\n"
-	dst = append(dst, "\x93NUMPY\x01\x00"...)
-	dst = binary.LittleEndian.AppendUint16(dst, uint16(len(header)))
-	dst = append(dst, header...)
+	dst = append(dst, npy.Header(shape)...)
 	for _, v := range data {
 		dst = binary.LittleEndian.AppendUint32(dst, math.Float32bits(v))
 	}
