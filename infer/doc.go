@@ -16,7 +16,9 @@
 // so, which can move a pixel by one level.)
 //
 // The onnxruntime shared library (>= 1.24) is loaded once per process, found
-// as WithLibrary describes; `make setup` fetches it. infer imports neither
+// as WithLibrary describes; `make setup` fetches it. onnxruntime is reached
+// through cgo: built with CGO_ENABLED=0, infer still compiles, with the same
+// API, and Open returns ErrNoCgo. infer imports neither
 // the training code nor the model definitions: the ONNX file is the whole
 // interface between them.
 package infer

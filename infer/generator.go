@@ -8,8 +8,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-
-	ort "github.com/yalue/onnxruntime_go"
 )
 
 // Generator runs an exported generator through onnxruntime. It is safe for
@@ -23,11 +21,10 @@ type Generator struct {
 	provider string
 	warnings []string
 	maxBatch int
-	session  *ort.DynamicAdvancedSession
+	session  session // the onnxruntime side (session.go; a stub without cgo)
 
 	mu     sync.RWMutex // Generate holds it shared, Close exclusive
 	closed bool
-	pool   tensorPool
 }
 
 // Open reads an ONNX generator exported by gan-train and starts an
@@ -85,57 +82,6 @@ func (g *Generator) warn(cfg config, msg string) {
 	}
 }
 
-// startSession creates the session on the chosen provider, falling back to
-// the CPU with a warning that says why when the provider cannot be used.
-func (g *Generator) startSession(model []byte, cfg config) error {
-	inputs := []string{"z"}
-	if g.sig.label {
-		inputs = append(inputs, "label")
-	}
-	create := func(provider string) (*ort.DynamicAdvancedSession, error) {
-		so, err := ort.NewSessionOptions()
-		if err != nil {
-			return nil, err
-		}
-		defer so.Destroy()
-		if cfg.threads > 0 {
-			if err := so.SetIntraOpNumThreads(cfg.threads); err != nil {
-				return nil, err
-			}
-		}
-		// With memory patterns on, the first run records its allocations
-		// and the second makes one new block to that plan, so two runs pay
-		// for first-touch page faults (about 80 MB at batch 1024 on
-		// DCGAN-MNIST) before the third reuses memory. Without, the arena
-		// reuses the first run's memory from the second run on.
-		if err := so.SetMemPattern(false); err != nil {
-			return nil, err
-		}
-		if err := appendProvider(so, provider, cfg.providerOpts); err != nil {
-			return nil, err
-		}
-		return ort.NewDynamicAdvancedSessionWithONNXData(model, inputs, []string{"image"}, so)
-	}
-	s, err := create(cfg.provider)
-	if err != nil && cfg.provider != "cpu" {
-		reason := err.Error()
-		if d := providerDiagnosis(cfg.provider, g.lib); d != "" {
-			reason += ": " + d
-		}
-		if cfg.noFallback {
-			return fmt.Errorf("infer: provider %s unavailable with %s: %s", cfg.provider, g.lib, reason)
-		}
-		g.warn(cfg, fmt.Sprintf("provider %s unavailable, running on the CPU instead: %s", cfg.provider, reason))
-		cfg.provider = "cpu"
-		s, err = create("cpu")
-	}
-	if err != nil {
-		return &ModelError{g.name, fmt.Errorf("onnxruntime cannot load it: %v", err)}
-	}
-	g.session, g.provider = s, cfg.provider
-	return nil
-}
-
 // Info returns the model's metadata.
 func (g *Generator) Info() Info { return g.info }
 
@@ -162,8 +108,7 @@ func (g *Generator) Close() error {
 		return nil
 	}
 	g.closed = true
-	g.pool.close()
-	return g.session.Destroy()
+	return g.session.close()
 }
 
 // Request says which images to generate: exactly one of Seeds, Latents or Z.
@@ -254,43 +199,6 @@ func resize[T any](s []T, n int) []T {
 		return make([]T, n)
 	}
 	return s[:n]
-}
-
-// run computes one batch of size rows; z and labels may hold fewer rows
-// (the rest are padding) and dst receives just those.
-func (g *Generator) run(ctx context.Context, size int, z []float32, labels []int64, dst []float32) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	set, err := g.pool.get(size, g)
-	if err != nil {
-		return err
-	}
-	zd := set.z.GetData()
-	clear(zd[copy(zd, z):])
-	if set.label != nil {
-		ld := set.label.GetData()
-		clear(ld[copy(ld, labels):])
-	}
-	fired := make(chan struct{})
-	stop := context.AfterFunc(ctx, func() {
-		set.run.Terminate()
-		close(fired)
-	})
-	err = g.session.RunWithOptions(set.inputs, set.outputs, set.run)
-	if !stop() {
-		// Cancelled: the run options now say terminate; do not reuse them.
-		<-fired
-		set.destroy()
-		return ctx.Err()
-	}
-	if err != nil {
-		set.destroy()
-		return fmt.Errorf("infer: running %s on %s: %v", g.name, g.provider, err)
-	}
-	copy(dst, set.out.GetData())
-	g.pool.put(set)
-	return nil
 }
 
 // latents returns the request's latents flat, (N, ZDim), and N.

@@ -115,6 +115,9 @@ func TestResolveLibrary(t *testing.T) {
 	os.MkdirAll(deep, 0o755)
 	custom := touch("custom/libonnxruntime.so.1")
 	ld := touch("ld/libonnxruntime.so")
+	installed := touch("prefix/lib/libonnxruntime.so.1")
+	installedExe := filepath.Join(root, "prefix", "bin", "gan-gen")
+	unversioned := touch("other/lib/libonnxruntime.so")
 	outside := filepath.Join(root, "elsewhere")
 	os.MkdirAll(outside, 0o755)
 
@@ -128,6 +131,10 @@ func TestResolveLibrary(t *testing.T) {
 		{"env", where{env: custom, cwd: deep}, custom},
 		{"walk up to go.mod", where{cwd: deep}, setup},
 		{"beside the executable", where{cwd: outside, exe: filepath.Join(repo, "bin", "gan-gen")}, setup},
+		{"install layout: the executable's ../lib", where{cwd: outside, exe: installedExe}, installed},
+		{"install layout before the repository", where{cwd: deep, exe: installedExe}, installed},
+		{"install layout, unversioned name", where{cwd: outside, exe: filepath.Join(root, "other", "bin", "tool")}, unversioned},
+		{"env before the install layout", where{env: custom, exe: installedExe}, custom},
 		{"LD_LIBRARY_PATH", where{cwd: outside, ldPath: filepath.Dir(ld)}, ld},
 		{"missing option", where{option: filepath.Join(root, "no.so"), cwd: deep}, "WithLibrary=" + filepath.Join(root, "no.so") + ": no such file"},
 		{"missing env", where{env: "/no/lib.so", cwd: deep}, "ONNXRUNTIME_LIB=/no/lib.so: no such file; run `make setup`"},

@@ -7,13 +7,23 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-
-	ort "github.com/yalue/onnxruntime_go"
 )
 
 // ErrNoLibrary is wrapped by the error returned when the onnxruntime shared
 // library cannot be found or loaded.
 var ErrNoLibrary = errors.New("onnxruntime library not available")
+
+// ErrNoCgo is returned in place of a Generator by a build of infer without
+// cgo (CGO_ENABLED=0, or no C compiler): such a build compiles, with the
+// same API, but cannot load onnxruntime. It matches ErrNoLibrary too.
+var ErrNoCgo error = noCgoError{}
+
+type noCgoError struct{}
+
+func (noCgoError) Error() string {
+	return "infer: built without cgo; onnxruntime needs CGO_ENABLED=1 and a C compiler"
+}
+func (noCgoError) Is(target error) bool { return target == ErrNoLibrary }
 
 // LibraryEnv names the environment variable that points at the onnxruntime
 // shared library (a file, or a folder holding libonnxruntime.so.1).
@@ -53,10 +63,13 @@ func here(option string) where {
 }
 
 // resolveLibrary finds the shared library: the WithLibrary option, then
-// $ONNXRUNTIME_LIB, then the setup folder of the repository that holds the
-// working directory (walking up to the folder with go.mod) or of the one
-// the executable sits in (bin/../third_party), then LD_LIBRARY_PATH and the
-// system folders. A path given explicitly must exist: it is an error, not a
+// $ONNXRUNTIME_LIB, then the install layout of `make install` (the
+// executable in PREFIX/bin, the library in PREFIX/lib: the executable's
+// ../lib), then the setup folder of the repository that holds the working
+// directory (walking up to the folder with go.mod) or of the one the
+// executable sits in (bin/../third_party), then LD_LIBRARY_PATH and the
+// system folders. An installed program thus uses the library installed
+// with it wherever it is run from. A path given explicitly must exist: it is an error, not a
 // reason to look elsewhere. The result is absolute.
 func resolveLibrary(w where) (string, error) {
 	for _, given := range []struct{ name, path string }{{"WithLibrary", w.option}, {LibraryEnv, w.env}} {
@@ -77,6 +90,13 @@ func resolveLibrary(w where) (string, error) {
 			return abs
 		}
 		return ""
+	}
+	if w.exe != "" {
+		for _, n := range libNames {
+			if p := try(filepath.Join(filepath.Dir(w.exe), "..", "lib", n)); p != "" {
+				return p, nil
+			}
+		}
 	}
 	for dir := w.cwd; dir != ""; dir = filepath.Dir(dir) {
 		if p := try(filepath.Join(dir, setupLib)); p != "" {
@@ -102,7 +122,7 @@ func resolveLibrary(w where) (string, error) {
 			}
 		}
 	}
-	return "", fmt.Errorf("%w: libonnxruntime.so not found (looked in the repository's third_party/onnxruntime/lib, beside the executable, LD_LIBRARY_PATH and %s); %s",
+	return "", fmt.Errorf("%w: libonnxruntime.so not found (looked in the executable's ../lib, the repository's third_party/onnxruntime/lib, LD_LIBRARY_PATH and %s); %s",
 		ErrNoLibrary, strings.Join(systemDirs, ", "), libraryFix())
 }
 
@@ -138,6 +158,9 @@ var env struct {
 // library resolved from option on first use. Later calls must resolve to
 // the same file. It returns the loaded library's path.
 func loadLibrary(option string) (string, error) {
+	if !withCgo {
+		return "", ErrNoCgo
+	}
 	w := here(option)
 	path, err := resolveLibrary(w)
 	env.Lock()
@@ -156,13 +179,8 @@ func loadLibrary(option string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	ort.SetSharedLibraryPath(path)
-	if err := ort.InitializeEnvironment(ort.WithLogLevelError()); err != nil {
-		msg := err.Error()
-		if strings.Contains(msg, "ORT API base") {
-			msg = "it does not provide the C API version onnxruntime_go needs; " + minVersionNote
-		}
-		return "", fmt.Errorf("%w: loading %s: %s; %s", ErrNoLibrary, path, msg, libraryFix())
+	if err := initRuntime(path); err != nil {
+		return "", err
 	}
 	env.path = path
 	return path, nil
@@ -184,5 +202,5 @@ func RuntimeVersion(option string) (version, path string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	return ort.GetVersion(), path, nil
+	return runtimeVersion(), path, nil
 }

@@ -11,7 +11,11 @@ import (
 // missing, the way needLibrary skips tests: an example cannot call t.Skip.
 func TestMain(m *testing.M) {
 	flag.Parse()
-	if _, err := resolveLibrary(here("")); err != nil {
+	_, err := resolveLibrary(here(""))
+	if !withCgo {
+		err = ErrNoCgo
+	}
+	if err != nil {
 		skip := "^Example$"
 		if s := flag.Lookup("test.skip").Value.String(); s != "" {
 			skip = s + "|" + skip

@@ -21,6 +21,18 @@ func defaultConfig() config {
 	return config{provider: "cpu", maxBatch: DefaultMaxBatch}
 }
 
+// Providers lists the execution providers WithProvider accepts.
+var Providers = []string{"cpu", "cuda", "tensorrt", "openvino", "coreml", "directml"}
+
+func knownProvider(name string) bool {
+	for _, p := range Providers {
+		if p == name {
+			return true
+		}
+	}
+	return false
+}
+
 // WithProvider picks the execution provider: "cpu" (the default), "cuda",
 // "tensorrt", "openvino", "coreml" or "directml". When the provider cannot
 // be used with the loaded library, the Generator falls back to the CPU and
@@ -44,9 +56,10 @@ func WithThreads(n int) Option { return func(c *config) { c.threads = n } }
 
 // WithLibrary names the onnxruntime shared library (a file, or a folder
 // holding libonnxruntime.so.1). Without it the library is looked up in
-// $ONNXRUNTIME_LIB, then in the repository's third_party/onnxruntime/lib
-// (found from the working directory or beside the executable), then in
-// LD_LIBRARY_PATH and the system library folders. The library is loaded once
+// $ONNXRUNTIME_LIB, then in the executable's ../lib (the layout `make
+// install` makes: PREFIX/bin and PREFIX/lib), then in the repository's
+// third_party/onnxruntime/lib (found from the working directory or beside
+// the executable), then in LD_LIBRARY_PATH and the system library folders. The library is loaded once
 // per process; a later Open that names another file fails.
 func WithLibrary(path string) Option { return func(c *config) { c.library = path } }
 

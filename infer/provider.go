@@ -1,3 +1,5 @@
+//go:build cgo
+
 package infer
 
 /*
@@ -28,18 +30,6 @@ import (
 
 	ort "github.com/yalue/onnxruntime_go"
 )
-
-// Providers lists the execution providers WithProvider accepts.
-var Providers = []string{"cpu", "cuda", "tensorrt", "openvino", "coreml", "directml"}
-
-func knownProvider(name string) bool {
-	for _, p := range Providers {
-		if p == name {
-			return true
-		}
-	}
-	return false
-}
 
 // appendProvider adds the named execution provider to so. opts are the
 // provider's own options (for CUDA e.g. device_id, use_tf32).

@@ -1,0 +1,23 @@
+//go:build !cgo
+
+package infer
+
+import "context"
+
+// This file stands in for session.go, pool.go and provider.go when infer is
+// built without cgo: the package keeps its API, so programs that import it
+// still compile, and Open, OpenBytes and RuntimeVersion fail with ErrNoCgo.
+
+const withCgo = false
+
+type session struct{}
+
+func (*session) close() error { return nil }
+
+func (*Generator) startSession([]byte, config) error { return ErrNoCgo }
+
+func (*Generator) run(context.Context, int, []float32, []int64, []float32) error { return ErrNoCgo }
+
+func initRuntime(string) error { return ErrNoCgo }
+
+func runtimeVersion() string { return "" }
