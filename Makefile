@@ -110,8 +110,8 @@ demo: setup build
 pretrained: setup build
 	@rm -rf $(PRETRAINED_OUT)
 	bin/gan-train $(PRETRAINED_ARGS) --out $(PRETRAINED_OUT)
-	cp $(PRETRAINED_OUT)/generator.onnx cmd/gan-gen/embedded/default.onnx
-	@echo "pretrained: cmd/gan-gen/embedded/default.onnx updated; rebuild gan-gen (make build)"
+	cp $(PRETRAINED_OUT)/generator.onnx infer/pretrained/default.onnx
+	@echo "pretrained: infer/pretrained/default.onnx updated; rebuild gan-gen (make build)"
 
 .PHONY: featnet
 featnet: setup

@@ -39,8 +39,8 @@ ISOLATE=${ISOLATE:-BenchmarkDCGANStep/batch=64 BenchmarkDCGANStep/batch=256 Benc
 OUT=${OUT:-${BENCH_OUT:-bench-out}}
 
 # The inference benchmarks time the DCGAN-MNIST generator gan-gen embeds.
-if [ -z "${GOGAN_BENCH_MODEL:-}" ] && [ -f cmd/gan-gen/embedded/default.onnx ]; then
-	export GOGAN_BENCH_MODEL=$PWD/cmd/gan-gen/embedded/default.onnx
+if [ -z "${GOGAN_BENCH_MODEL:-}" ] && [ -f infer/pretrained/default.onnx ]; then
+	export GOGAN_BENCH_MODEL=$PWD/infer/pretrained/default.onnx
 fi
 
 mkdir -p "$OUT"

@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"embed"
 	"errors"
 	"fmt"
 	"io"
@@ -20,22 +19,15 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gogan/gan/infer"
+	"github.com/gogan/gan/infer/pretrained"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-// The embedded folder holds default.onnx when gan-gen is built with a
-// trained generator (cmd/gan-gen/embedded/README.md says how); without it,
-// --model is required.
-//
-//go:embed embedded
-var embedded embed.FS
-
-// builtin is where the default model is looked up (tests swap it).
-var builtin fs.FS = embedded
-
-const defaultModelPath = "embedded/default.onnx"
+// builtin is the model used without --model: the one in infer/pretrained
+// (tests swap it; when empty, --model is required).
+var builtin = pretrained.Generator
 
 func main() {
 	os.Exit(run(os.Args, os.Stdout, os.Stderr))
@@ -142,11 +134,10 @@ func modelBytes(c *cli.Context) (name string, b []byte, err error) {
 		}
 		return name, b, nil
 	}
-	b, err = fs.ReadFile(builtin, defaultModelPath)
-	if err != nil {
+	if len(builtin) == 0 {
 		return "", nil, usage("--model is required: this gan-gen has no built-in model; give --model FILE.onnx, a generator exported by gan-train")
 	}
-	return "built-in " + defaultModelPath, b, nil
+	return pretrained.Name, builtin, nil
 }
 
 func infoAction(c *cli.Context) error {

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/gogan/gan/infer"
@@ -127,7 +126,7 @@ func TestBadInput(t *testing.T) {
 	// "--model is required" holds for a gan-gen built without a model.
 	saved := builtin
 	defer func() { builtin = saved }()
-	builtin = fstest.MapFS{}
+	builtin = nil
 	_, _, noLib := infer.RuntimeVersion("")
 	for _, c := range cases {
 		// --label and the output folder are checked once the model is open.

@@ -17,9 +17,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"testing/fstest"
 
 	"github.com/gogan/gan/infer"
+	"github.com/gogan/gan/infer/pretrained"
 )
 
 func TestPNGAndManifest(t *testing.T) {
@@ -247,8 +247,8 @@ func TestLabelsCycle(t *testing.T) {
 	}
 }
 
-// TestBuiltinModel: without --model, a built-in embedded/default.onnx is
-// used when there is one.
+// TestBuiltinModel: without --model, the built-in model (infer/pretrained)
+// is used when there is one.
 func TestBuiltinModel(t *testing.T) {
 	b, err := os.ReadFile(grayModel)
 	if err != nil {
@@ -256,9 +256,9 @@ func TestBuiltinModel(t *testing.T) {
 	}
 	saved := builtin
 	defer func() { builtin = saved }()
-	builtin = fstest.MapFS{defaultModelPath: {Data: b}}
+	builtin = b
 	out, _ := mustRun(t, "info")
-	if !strings.Contains(string(out), "built-in embedded/default.onnx") || !strings.Contains(string(out), "kind:          mlp") {
+	if !strings.Contains(string(out), pretrained.Name) || !strings.Contains(string(out), "kind:          mlp") {
 		t.Errorf("info without --model:\n%s", out)
 	}
 	needLibrary(t)
