@@ -38,6 +38,13 @@ DEMO_OUT ?= runs/demo
 PRETRAINED_ARGS ?= --epochs 5 --seed 1 --threads 2 --ema 0.999 --sample-every 1000 --checkpoint-every 1000
 PRETRAINED_OUT ?= runs/pretrained
 
+# make install: the three commands to $(PREFIX)/bin, the onnxruntime
+# library ($(ONNXRUNTIME_LIB), and any provider libraries beside it) to
+# $(PREFIX)/lib, where infer looks first: the executable's ../lib.
+PREFIX ?= /usr/local
+DESTDIR ?=
+COMMANDS := gan-train gan-gen gan-eval
+
 .DEFAULT_GOAL := help
 
 .PHONY: help
@@ -45,6 +52,7 @@ help:
 	@echo 'make setup       fetch Go modules, onnxruntime, MNIST; install python3-onnx where apt can'
 	@echo 'make test        setup, then go test ./... (TEST_TIMEOUT=$(TEST_TIMEOUT))'
 	@echo 'make build       compile everything; commands from ./cmd/... go to bin/'
+	@echo 'make install     (Linux) build, then install $(COMMANDS) to PREFIX/bin and libonnxruntime to PREFIX/lib (PREFIX=$(PREFIX))'
 	@echo 'make vet         go vet ./...'
 	@echo 'make fmt-check   fail if any Go file is not gofmt-formatted'
 	@echo 'make bench       setup-peer, then benchmarks of BENCH_PKGS=$(BENCH_PKGS) into $(BENCH_OUT)/'
@@ -78,6 +86,24 @@ build:
 	else \
 		echo 'build: no commands under cmd/ yet'; \
 	fi
+
+# The library goes in as libonnxruntime.so.1 (the name infer looks for)
+# whatever ONNXRUNTIME_LIB names; GPU provider libraries must sit beside it.
+.PHONY: install
+install: build
+	@if [[ "$$(uname -s)" != Linux ]]; then echo 'install: Linux only; elsewhere copy bin/ and point ONNXRUNTIME_LIB at the library'; exit 1; fi
+	@lib='$(ONNXRUNTIME_LIB)'; \
+	if [[ -d "$$lib" ]]; then lib="$$lib/libonnxruntime.so.1"; fi; \
+	if [[ ! -f "$$lib" ]]; then echo "install: no onnxruntime library at $$lib; run make setup, or set ONNXRUNTIME_LIB to libonnxruntime.so.1"; exit 1; fi; \
+	lib="$$(readlink -f "$$lib")"; \
+	bin='$(DESTDIR)$(PREFIX)/bin'; libdir='$(DESTDIR)$(PREFIX)/lib'; \
+	install -d "$$bin" "$$libdir"; \
+	for c in $(COMMANDS); do install -m 0755 "bin/$$c" "$$bin/$$c"; done; \
+	install -m 0644 "$$lib" "$$libdir/libonnxruntime.so.1"; \
+	for p in "$$(dirname "$$lib")"/libonnxruntime_providers_*.so; do \
+		if [[ -f "$$p" ]]; then install -m 0644 "$$p" "$$libdir/"; fi; \
+	done; \
+	echo "install: $(COMMANDS) in $$bin; $$lib as $$libdir/libonnxruntime.so.1"
 
 .PHONY: vet
 vet:

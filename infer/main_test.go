@@ -9,7 +9,19 @@ import (
 
 // TestMain skips the examples that need the runtime library when it is
 // missing, the way needLibrary skips tests: an example cannot call t.Skip.
+//
+// With INFER_TEST_LIBRARY=1 the test binary instead loads the runtime
+// library as a program would and prints its path (TestInstallLayout).
 func TestMain(m *testing.M) {
+	if os.Getenv("INFER_TEST_LIBRARY") == "1" {
+		_, path, err := RuntimeVersion("")
+		if err != nil {
+			fmt.Println(err)
+			os.Exit(1)
+		}
+		fmt.Println(path)
+		os.Exit(0)
+	}
 	flag.Parse()
 	_, err := resolveLibrary(here(""))
 	if !withCgo {
