@@ -18,24 +18,38 @@ import (
 // finished batch waiting between them, so inference and encoding overlap and
 // memory stays at three batches, which are recycled.
 func generate(ctx context.Context, stdout, stderr io.Writer, g *infer.Generator, p *plan) error {
-	var s sink
-	where := ""
-	switch p.out {
-	case "":
-	case "-":
+	s, where := p.sink, " to "+p.out
+	switch p.kind {
+	case outNone:
+		where = ""
+	case outStdout:
 		s, where = newTarSink(stdout), " to stdout (tar)"
-	default:
-		s, where = p.dir, " to "+p.out
 	}
 	in := g.Info()
+	if p.format == "npy" && (p.kind == outDir || p.kind == outTar) {
+		where = " to " + filepath.Join(p.out, stackedName)
+	} else if p.format == "npy" && p.kind == outStdout {
+		where = " to stdout (a tar holding " + stackedName + ")"
+	}
 	fmt.Fprintf(stderr, "gan-gen: %d images from %s (%s, %dx%d, z_dim %d) on %s, batch %d, %s%s\n",
 		p.n, g.Name(), in.Kind, in.Size, in.Width, in.ZDim, g.Provider(), p.batch, p.source(p.n), where)
-	newEnc, ext := encoderFor(p.format, p.quality)
 	var sh *sheet
 	if p.grid != "" {
 		sh = newSheet(min(p.n, maxGrid), 0, in.Channels, in.Size, in.Width)
 	}
-	bw := newBatchWriter(s, newEnc, ext, p.n)
+	var iw imageWriter
+	switch {
+	case s == nil:
+	case p.format == "npy":
+		nw, err := newNpyWriter(s, [4]int{p.n, in.Channels, in.Size, in.Width})
+		if err != nil {
+			return p.failed(ctx, err, s, 0, where)
+		}
+		iw = nw
+	default:
+		newEnc, ext := encoderFor(p.format, p.quality)
+		iw = newBatchWriter(s, newEnc, ext, p.n)
+	}
 	prog := newProgress(stderr, p.n)
 
 	runCtx, cancel := context.WithCancel(ctx)
@@ -77,8 +91,8 @@ func generate(ctx context.Context, stdout, stderr io.Writer, g *infer.Generator,
 		if err != nil {
 			continue // drain, so the producer can finish
 		}
-		if s != nil {
-			err = bw.write(r.b, r.start)
+		if iw != nil {
+			err = iw.write(r.b, r.start)
 		}
 		if sh != nil {
 			for i := 0; i < r.b.Len() && r.start+i < sh.count; i++ {
@@ -104,13 +118,16 @@ func generate(ctx context.Context, stdout, stderr io.Writer, g *infer.Generator,
 		err = writeAtomic(grid, sh.png())
 	}
 	if err == nil && ctx.Err() == nil && s != nil {
-		err = s.finish(bw.man.bytes())
+		err = s.finish(iw.list())
 	}
 	if ctx.Err() != nil || err != nil {
 		prog.stop()
 		return p.failed(ctx, err, s, written, where)
 	}
 	msg := fmt.Sprintf("wrote %d %s images%s", p.n, p.format, where)
+	if p.format == "npy" {
+		msg = fmt.Sprintf("wrote %d images as one (%d,%d,%d,%d) float32 array%s", p.n, p.n, in.Channels, in.Size, in.Width, where)
+	}
 	switch {
 	case sh != nil && s == nil:
 		msg = fmt.Sprintf("generated %d images; grid of %d in %s", p.n, sh.count, p.grid)
@@ -142,6 +159,10 @@ func (p *plan) failed(ctx context.Context, err error, s sink, written int, where
 	case p.dir != nil && p.dir.staged && p.dir.replace:
 		return fmt.Errorf("%w after %d of %d images; %s still holds the previous output", errInterrupted, written, p.n, p.out)
 	case p.dir != nil && p.dir.staged:
+		return fmt.Errorf("%w after %d of %d images; nothing was written to %s", errInterrupted, written, p.n, p.out)
+	case p.file != nil && p.file.existed:
+		return fmt.Errorf("%w after %d of %d images; %s still holds the previous output", errInterrupted, written, p.n, p.out)
+	case p.file != nil:
 		return fmt.Errorf("%w after %d of %d images; nothing was written to %s", errInterrupted, written, p.n, p.out)
 	}
 	return fmt.Errorf("%w: %d of %d images written%s and no %s, so the output reads as incomplete", errInterrupted, written, p.n, where, manifestName)
@@ -179,13 +200,15 @@ type batchWriter struct {
 }
 
 func newBatchWriter(s sink, newEnc func() encoder, ext string, n int) *batchWriter {
-	w := &batchWriter{s: s, ext: ext, n: n, man: newManifest()}
+	w := &batchWriter{s: s, ext: ext, n: n, man: newManifest("file")}
 	for range runtime.GOMAXPROCS(0) {
 		w.encs = append(w.encs, newEnc())
 	}
 	w.bufs = make([][]byte, len(w.encs))
 	return w
 }
+
+func (w *batchWriter) list() []byte { return w.man.bytes() }
 
 // write encodes batch b, images start.. of the run. A sink that takes
 // concurrent writes gets each file as soon as it is encoded; otherwise the

@@ -49,11 +49,15 @@ func ramp(n int, off, step float64) []float64 {
 	return v
 }
 
-// readNpyFile reads an npy output of gan-gen as float32 values.
-func readNpyFile(t *testing.T, path string) []float32 {
+// stackedImage is image i of dir's stacked images.npy.
+func stackedImage(t *testing.T, dir string, i int) []float32 {
 	t.Helper()
-	_, data := readNpy(t, path)
-	return data
+	shape, data := readNpy(t, filepath.Join(dir, stackedName))
+	if len(shape) != 4 || i >= shape[0] {
+		t.Fatalf("%s: shape %v; want (N,C,H,W) with N > %d", dir, shape, i)
+	}
+	chw := shape[1] * shape[2] * shape[3]
+	return data[i*chw : (i+1)*chw]
 }
 
 func sameImage(t *testing.T, what string, got, want []float32) {
@@ -107,9 +111,9 @@ func TestLatentsAndDirection(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 3 {
-		sameImage(t, fmt.Sprintf("--latents image %d", i), readNpyFile(t, filepath.Join(out, fileName(i, 3, "npy"))), ref.Tensor(i))
+		sameImage(t, fmt.Sprintf("--latents image %d", i), stackedImage(t, out, i), ref.Tensor(i))
 	}
-	if l := readManifest(t, out); len(l) != 4 || l[1] != "000000.npy,," {
+	if l := readManifest(t, out); len(l) != 4 || l[1] != "0,," {
 		t.Errorf("--latents manifest %q; want 3 rows without seeds", l)
 	}
 
@@ -118,9 +122,9 @@ func TestLatentsAndDirection(t *testing.T) {
 	ref, _ = g.Generate(t.Context(), infer.Request{Latents: [][]float32{
 		shift(infer.Latent(5, 8, 0), -2), shift(infer.Latent(6, 8, 0), -2)}})
 	for i := range 2 {
-		sameImage(t, fmt.Sprintf("seed %d + direction", 5+i), readNpyFile(t, filepath.Join(out, fileName(i, 2, "npy"))), ref.Tensor(i))
+		sameImage(t, fmt.Sprintf("seed %d + direction", 5+i), stackedImage(t, out, i), ref.Tensor(i))
 	}
-	if l := readManifest(t, out); l[2] != "000001.npy,6," {
+	if l := readManifest(t, out); l[2] != "1,6," {
 		t.Errorf("--direction manifest %q; want the seeds kept", l)
 	}
 
@@ -128,7 +132,7 @@ func TestLatentsAndDirection(t *testing.T) {
 	mustRun(t, "--model", grayModel, "--latents", zs, "--direction", dvec, "--format", "npy", "--out", out, "--batch", "2")
 	ref, _ = g.Generate(t.Context(), infer.Request{Latents: [][]float32{shift(rows[0], 1), shift(rows[1], 1), shift(rows[2], 1)}})
 	for i := range 3 {
-		sameImage(t, fmt.Sprintf("row %d + direction", i), readNpyFile(t, filepath.Join(out, fileName(i, 3, "npy"))), ref.Tensor(i))
+		sameImage(t, fmt.Sprintf("row %d + direction", i), stackedImage(t, out, i), ref.Tensor(i))
 	}
 
 	// --interpolate walks between consecutive rows: 2 legs of 4 steps plus

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -71,11 +72,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func newApp(stdout, stderr io.Writer) *cli.App {
-	modelFlag := &cli.StringFlag{Name: "model", Aliases: []string{"m"}, Usage: "generator `FILE`.onnx exported by gan-train (default: the model built into gan-gen, if any)"}
+	modelFlag := &cli.StringFlag{Name: "model", Aliases: []string{"m"}, Usage: "generator `FILE`.onnx exported by gan-train, or a run folder (its " + exportName + ") (default: the model built into gan-gen)"}
 	return &cli.App{
 		Name:      "gan-gen",
 		Usage:     "sample images from a generator exported by gan-train",
-		UsageText: "gan-gen --model FILE.onnx -n 64 --out DIR [flags]\ngan-gen --model FILE.onnx -n 64 --grid sheet.png\ngan-gen --model FILE.onnx --interpolate 16 --out DIR\ngan-gen --model FILE.onnx --latents z.npy [--direction d.npy --strength 1.5] --grid sheet.png\ngan-gen info --model FILE.onnx",
+		UsageText: "gan-gen --model FILE.onnx|RUN_DIR -n 64 --out DIR [flags]\ngan-gen --model FILE.onnx -n 64 --grid sheet.png\ngan-gen --model FILE.onnx -n 10000 --out samples.npy   (one (N,C,H,W) float32 array, for gan-eval --npy or numpy.load)\ngan-gen --model FILE.onnx -n 1000 --out images.tar\ngan-gen --model FILE.onnx --interpolate 16 --out DIR\ngan-gen --model FILE.onnx --latents z.npy [--direction d.npy --strength 1.5] --grid sheet.png\ngan-gen info [--json] --model FILE.onnx",
 		Version:   version,
 		Writer:    stdout,
 		ErrWriter: stderr,
@@ -87,8 +88,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			&cli.IntFlag{Name: "n", Aliases: []string{"count"}, Value: 64, Usage: "number of images (with --interpolate: of seeds to walk through, default 4)"},
 			&cli.IntFlag{Name: "batch", Value: 256, Usage: "images per onnxruntime run"},
 			&cli.Uint64Flag{Name: "seed", Usage: "image i uses seed `S`+i; the same seed gives the same image at any --batch"},
-			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "`DIR` for the images and manifest.csv (new or empty; - streams a tar to stdout)"},
-			&cli.StringFlag{Name: "format", Value: "png", Usage: "png, jpeg, or npy (the raw float32 (C,H,W) tensor)"},
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "where the images go, by its name: `DIR` (new or empty) for the images and manifest.csv; FILE.npy for one stacked (N,C,H,W) float32 array; FILE.tar for a tar of the images and manifest.csv; - for that tar on stdout"},
+			&cli.StringFlag{Name: "format", Value: "png", Usage: "png, jpeg, or npy (the raw float32 tensors, stacked (N,C,H,W) in one " + stackedName + "; implied by --out FILE.npy)"},
 			&cli.IntFlag{Name: "quality", Value: 90, Usage: "JPEG quality, 1-100"},
 			&cli.StringFlag{Name: "grid", Usage: "contact sheet `FILE`.png of the first " + strconv.Itoa(maxGrid) + " images at most"},
 			&cli.StringFlag{Name: "label", Usage: "class index or name `K` for a conditional model (default: cycle through the classes)"},
@@ -102,14 +103,14 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			&cli.StringSliceFlag{Name: "provider-option", Usage: "provider option `KEY=VALUE`, e.g. device_id=1 or use_tf32=0 (repeatable)"},
 			&cli.BoolFlag{Name: "strict-provider", Usage: "fail instead of falling back to cpu when --provider is unavailable"},
 			&cli.IntFlag{Name: "threads", Usage: "onnxruntime intra-op threads (0: one per core)"},
-			&cli.BoolFlag{Name: "overwrite", Usage: "replace the output in a non-empty --out (the old output stays until the new one is complete)"},
+			&cli.BoolFlag{Name: "overwrite", Usage: "replace the output in a non-empty --out folder, or an existing --out file (the old output stays until the new one is complete)"},
 		},
 		Action: generateAction,
 		Commands: []*cli.Command{{
 			Name:      "info",
 			Usage:     "print a model's metadata and the onnxruntime library in use",
-			UsageText: "gan-gen info --model FILE.onnx",
-			Flags:     []cli.Flag{modelFlag},
+			UsageText: "gan-gen info [--json] --model FILE.onnx|RUN_DIR",
+			Flags:     []cli.Flag{modelFlag, &cli.BoolFlag{Name: "json", Usage: "print one JSON object instead of text"}},
 			OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 				return usageError{fmt.Errorf("%v; see gan-gen info --help", err)}
 			},
@@ -118,19 +119,27 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	}
 }
 
-// modelBytes returns the model named by --model, or the embedded one.
+// exportName is the generator's file in a gan-train run folder
+// (train.ExportName; gan-gen does not import the training code).
+const exportName = "generator.onnx"
+
+// modelBytes returns the model named by --model (a file, or a run folder
+// holding generator.onnx, as gan-eval takes), or the built-in one.
 func modelBytes(c *cli.Context) (name string, b []byte, err error) {
 	if name = c.String("model"); name != "" {
+		if st, err := os.Stat(name); err == nil && st.IsDir() {
+			p := filepath.Join(name, exportName)
+			if _, err := os.Stat(p); err != nil {
+				return "", nil, usage("--model %s: the run folder has no %s; export it with gan-train export --run %s", name, exportName, name)
+			}
+			name = p
+		}
 		b, err := os.ReadFile(name)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
-				return "", nil, usage("--model %s: no such file", name)
+				return "", nil, usage("--model %s: no such file or run folder", name)
 			}
-			var pe *fs.PathError
-			if errors.As(err, &pe) {
-				err = pe.Err
-			}
-			return "", nil, usage("--model %s: %v", name, err)
+			return "", nil, usage("--model %s: %v", name, unwrapPath(err))
 		}
 		return name, b, nil
 	}
@@ -138,29 +147,6 @@ func modelBytes(c *cli.Context) (name string, b []byte, err error) {
 		return "", nil, usage("--model is required: this gan-gen has no built-in model; give --model FILE.onnx, a generator exported by gan-train")
 	}
 	return pretrained.Name, builtin, nil
-}
-
-func infoAction(c *cli.Context) error {
-	if c.NArg() > 0 {
-		return usage("unexpected argument %q; see gan-gen info --help", c.Args().First())
-	}
-	name, b, err := modelBytes(c)
-	if err != nil {
-		return err
-	}
-	in, err := infer.ReadInfo(b, name)
-	if err != nil {
-		return err
-	}
-	w := c.App.Writer
-	fmt.Fprintf(w, "%-14s %s (%d bytes)\n", "model:", name, len(b))
-	fmt.Fprint(w, in.String())
-	if v, path, err := infer.RuntimeVersion(""); err != nil {
-		fmt.Fprintf(w, "%-14s not available: %v\n", "onnxruntime:", err)
-	} else {
-		fmt.Fprintf(w, "%-14s %s (%s)\n", "onnxruntime:", v, path)
-	}
-	return nil
 }
 
 // openModel opens the generator with the provider flags; fallback notices go
@@ -239,8 +225,8 @@ func generateAction(c *cli.Context) error {
 	}
 	defer g.Close()
 	defer func() {
-		if p.dir != nil {
-			p.dir.abort() // an unfinished staging folder goes, whatever happens
+		if p.sink != nil {
+			p.sink.abort() // an unfinished staging folder or file goes, whatever happens
 		}
 	}()
 	if err := p.bind(c, g); err != nil {

@@ -40,8 +40,16 @@ type dirSink struct {
 	replace bool // out exists with files in it; commit swaps it out
 	fd      int  // the staging folder, open, for openat(2)
 
-	mu   sync.Mutex
-	done bool // committed or aborted
+	mu      sync.Mutex
+	done    bool       // committed or aborted
+	streams []*dirFile // files written in pieces (stream), closed by finish
+}
+
+// dirFile is a file of --out written in pieces: under its own name in the
+// staging folder, or through a temporary name when writing in place.
+type dirFile struct {
+	f         *os.File
+	tmp, path string // tmp == "" when staged
 }
 
 // newDirSink prepares --out for a run. extra names a file this run writes
@@ -117,7 +125,7 @@ func sameDevice(a, b fs.FileInfo) bool {
 }
 
 // ourName matches the files gan-gen writes into --out.
-var ourName = regexp.MustCompile(`^([0-9]{6,}\.(png|jpg|npy)|` + manifestName + `|interpolation\.(png|gif))$`)
+var ourName = regexp.MustCompile(`^([0-9]{6,}\.(png|jpg|npy)|` + manifestName + `|` + regexp.QuoteMeta(stackedName) + `|interpolation\.(png|gif))$`)
 
 // onlyOurs reports whether entries are all gan-gen output (extra counts as
 // such), so that replacing their folder loses nothing else.
@@ -184,10 +192,62 @@ func (s *dirSink) put(name string, data []byte) error {
 	return nil
 }
 
+// stream opens name for writing in pieces; finish closes it (and, in
+// place, renames it into --out) before the manifest is written.
+func (s *dirSink) stream(name string, _ int64) (io.Writer, error) {
+	var d dirFile
+	if s.staged {
+		fd, err := unix.Openat(s.fd, name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("writing %s: %v", filepath.Join(s.name, name), err)
+		}
+		d.f = os.NewFile(uintptr(fd), filepath.Join(s.dir, name))
+	} else {
+		d.path = filepath.Join(s.dir, name)
+		d.tmp = filepath.Join(s.dir, "."+name+".tmp")
+		f, err := os.OpenFile(d.tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("writing %s: %v", d.path, unwrapPath(err))
+		}
+		d.f = f
+	}
+	s.mu.Lock()
+	s.streams = append(s.streams, &d)
+	s.mu.Unlock()
+	where := filepath.Join(s.name, name)
+	return errWriter{d.f, func(err error) error { return fmt.Errorf("writing %s: %v", where, unwrapPath(err)) }}, nil
+}
+
+// closeStreams closes the streamed files, renaming those written in place
+// onto their names; with drop, it removes their temporary files instead.
+func (s *dirSink) closeStreams(drop bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var first error
+	for _, d := range s.streams {
+		err := d.f.Close()
+		switch {
+		case d.tmp == "":
+		case drop || err != nil:
+			os.Remove(d.tmp)
+		default:
+			err = os.Rename(d.tmp, d.path)
+		}
+		if err != nil && first == nil {
+			first = fmt.Errorf("writing %s: %v", d.f.Name(), unwrapPath(err))
+		}
+	}
+	s.streams = nil
+	return first
+}
+
 func (*dirSink) concurrent() bool { return true }
 
 // finish writes the manifest and, when staging, moves the folder into place.
 func (s *dirSink) finish(manifest []byte) error {
+	if err := s.closeStreams(false); err != nil {
+		return err
+	}
 	if err := s.put(manifestName, manifest); err != nil {
 		return err
 	}
@@ -225,6 +285,7 @@ func (s *dirSink) finish(manifest []byte) error {
 // abort drops an unfinished staging folder; output already committed, or
 // written in place, stays. It reports what is left where.
 func (s *dirSink) abort() (leftover string) {
+	s.closeStreams(true)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.staged || s.done {

@@ -4,14 +4,11 @@ import (
 	"archive/tar"
 	"bufio"
 	"bytes"
-	"encoding/binary"
 	"encoding/csv"
 	"fmt"
-	"github.com/gogan/gan/train/data/npy"
 	"image/jpeg"
 	"image/png"
 	"io"
-	"math"
 	"strconv"
 	"time"
 
@@ -23,56 +20,96 @@ const manifestName = "manifest.csv"
 // A sink receives the encoded images and, only when every image is in, the
 // manifest: output without a manifest is incomplete. put may be called
 // from several goroutines at once when concurrent says so; otherwise
-// images arrive one at a time in index order. abort, after a failure,
-// drops what it can of an unfinished output and names what is left.
+// images arrive one at a time in index order. stream opens one large file
+// of a known size (a stacked .npy) to be written in pieces, in order,
+// before finish. abort, after a failure, drops what it can of an
+// unfinished output and names what is left.
 type sink interface {
 	put(name string, data []byte) error
+	stream(name string, size int64) (io.Writer, error)
 	finish(manifest []byte) error
 	abort() (leftover string)
 	concurrent() bool
 }
 
-// tarSink streams a tar archive. The end-of-archive marker is written only
-// by finish, after manifest.csv: an interrupted stream has neither.
+// tarSink streams a tar archive to stdout or into a file (tarFile). The
+// end-of-archive marker is written only by finish, after manifest.csv: an
+// interrupted stream has neither.
 type tarSink struct {
+	to    string // "stdout" or the file's name, for messages
 	bw    *bufio.Writer
 	tw    *tar.Writer
 	mtime time.Time
+	file  *fileOut // the file being written, for --out FILE.tar; nil for stdout
 }
 
 func newTarSink(w io.Writer) *tarSink {
 	bw := bufio.NewWriterSize(w, 1<<20)
-	return &tarSink{bw: bw, tw: tar.NewWriter(bw), mtime: time.Now().Truncate(time.Second)}
+	return &tarSink{to: "stdout", bw: bw, tw: tar.NewWriter(bw), mtime: time.Now().Truncate(time.Second)}
+}
+
+func (s *tarSink) failed(err error) error {
+	return fmt.Errorf("writing the tar to %s: %v", s.to, unwrapPath(err))
 }
 
 func (s *tarSink) put(name string, data []byte) error {
-	h := &tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644, Size: int64(len(data)), ModTime: s.mtime}
+	w, err := s.stream(name, int64(len(data)))
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(data)
+	return err
+}
+
+// stream starts a member of the given size; its data follows in the
+// archive as it is written.
+func (s *tarSink) stream(name string, size int64) (io.Writer, error) {
+	h := &tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644, Size: size, ModTime: s.mtime}
 	if err := s.tw.WriteHeader(h); err != nil {
-		return fmt.Errorf("writing the tar to stdout: %v", err)
+		return nil, s.failed(err)
 	}
-	if _, err := s.tw.Write(data); err != nil {
-		return fmt.Errorf("writing the tar to stdout: %v", err)
-	}
-	return nil
+	return errWriter{s.tw, s.failed}, nil
 }
 
 func (*tarSink) concurrent() bool { return false }
 
-// abort leaves the stream as it is: without its manifest and end marker it
-// reads as incomplete.
-func (*tarSink) abort() string { return "" }
+// abort leaves a stream to stdout as it is: without its manifest and end
+// marker it reads as incomplete. A tar file is not written at all.
+func (s *tarSink) abort() string {
+	if s.file != nil {
+		return s.file.abort()
+	}
+	return ""
+}
 
 func (s *tarSink) finish(manifest []byte) error {
 	if err := s.put(manifestName, manifest); err != nil {
 		return err
 	}
 	if err := s.tw.Close(); err != nil {
-		return fmt.Errorf("writing the tar to stdout: %v", err)
+		return s.failed(err)
 	}
 	if err := s.bw.Flush(); err != nil {
-		return fmt.Errorf("writing the tar to stdout: %v", err)
+		return s.failed(err)
+	}
+	if s.file != nil {
+		return s.file.commit()
 	}
 	return nil
+}
+
+// errWriter rewrites the errors of w with wrap.
+type errWriter struct {
+	w    io.Writer
+	wrap func(error) error
+}
+
+func (e errWriter) Write(p []byte) (int, error) {
+	n, err := e.w.Write(p)
+	if err != nil {
+		err = e.wrap(err)
+	}
+	return n, err
 }
 
 // encoder appends image i of a batch, encoded, to dst. An encoder keeps
@@ -92,12 +129,6 @@ func encoderFor(format string, quality int) (func() encoder, string) {
 				return w.Bytes(), err
 			}
 		}, "jpg"
-	case "npy":
-		return func() encoder {
-			return func(dst []byte, b *infer.Batch, i int) ([]byte, error) {
-				return appendNpy(dst, b.Tensor(i), b.Shape[1:]), nil
-			}
-		}, "npy"
 	}
 	return func() encoder {
 		var pix, scratch []byte
@@ -121,17 +152,6 @@ type pngBuffer struct{ b *png.EncoderBuffer }
 func (p *pngBuffer) Get() *png.EncoderBuffer  { return p.b }
 func (p *pngBuffer) Put(b *png.EncoderBuffer) { p.b = b }
 
-// appendNpy appends a little-endian float32 array in NumPy's .npy format,
-// version 1.0: magic, header length, a Python dict literal padded so the
-// data starts on a 64-byte boundary, then the values in C order.
-func appendNpy(dst []byte, data []float32, shape []int) []byte {
-	dst = append(dst, npy.Header(shape)...)
-	for _, v := range data {
-		dst = binary.LittleEndian.AppendUint32(dst, math.Float32bits(v))
-	}
-	return dst
-}
-
 // fileName is image i's name: zero-padded to six digits, or more when n
 // needs them, so names sort in index order.
 func fileName(i, n int, ext string) string {
@@ -145,10 +165,12 @@ type manifest struct {
 	w   *csv.Writer
 }
 
-func newManifest() *manifest {
+// newManifest starts a manifest whose first column is first: "file" for
+// image files, "index" for the images of a stacked .npy.
+func newManifest(first string) *manifest {
 	m := &manifest{}
 	m.w = csv.NewWriter(&m.buf)
-	m.w.Write([]string{"file", "seed", "label"})
+	m.w.Write([]string{first, "seed", "label"})
 	return m
 }
 

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/gif"
@@ -115,14 +116,17 @@ func TestJPEGAndNpy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	shape, _ := readNpy(t, filepath.Join(npy, stackedName))
+	if fmt.Sprint(shape) != "[3 3 8 8]" {
+		t.Fatalf("npy shape %v; want (3,3,8,8)", shape)
+	}
 	for i := 0; i < 3; i++ {
-		shape, data := readNpy(t, filepath.Join(npy, fileName(i, 3, "npy")))
-		if fmt.Sprint(shape) != "[3 8 8]" {
-			t.Fatalf("npy shape %v; want (3,8,8)", shape)
+		if fmt.Sprint(stackedImage(t, npy, i)) != fmt.Sprint(ref.Tensor(i)) {
+			t.Errorf("npy image %d is not infer's raw tensor for seed %d, label %d", i, 5+i, i)
 		}
-		if fmt.Sprint(data) != fmt.Sprint(ref.Tensor(i)) {
-			t.Errorf("npy %d is not infer's raw tensor for seed %d, label %d", i, 5+i, i)
-		}
+	}
+	if l := readManifest(t, npy); strings.Join(l, " ") != "index,seed,label 0,5,0 1,6,1 2,7,2" {
+		t.Errorf("npy manifest %v; want index, seed and label per image", l)
 	}
 }
 
@@ -278,6 +282,53 @@ func TestInfo(t *testing.T) {
 	}
 	if code, _, msg := runCLI(t, "info", "--model", classifier); code != 2 || !strings.Contains(msg, "not a generator") {
 		t.Errorf("info on a classifier: exit %d, %q", code, msg)
+	}
+}
+
+// TestInfoJSON: info --json is one object with the metadata under
+// gan-train's names; --model takes a run folder as gan-eval does.
+func TestInfoJSON(t *testing.T) {
+	run := t.TempDir()
+	b, err := os.ReadFile(condModel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(run, exportName), b, 0o644)
+	out, _ := mustRun(t, "info", "--json", "--model", run)
+	var got struct {
+		Model       string            `json:"model"`
+		Kind        string            `json:"kind"`
+		ZDim        int               `json:"z_dim"`
+		Height      int               `json:"height"`
+		Channels    int               `json:"channels"`
+		Conditional bool              `json:"conditional"`
+		Classes     []string          `json:"classes"`
+		Metadata    map[string]string `json:"metadata"`
+		Runtime     map[string]string `json:"onnxruntime"`
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("info --json: %v\n%s", err, out)
+	}
+	if got.Model != filepath.Join(run, exportName) || got.Kind != "conditional-mlp" || got.ZDim != 8 || got.Height != 8 ||
+		got.Channels != 3 || !got.Conditional || strings.Join(got.Classes, ",") != "cat,dog,bird" || got.Metadata["kind"] != "conditional-mlp" {
+		t.Errorf("info --json: %+v", got)
+	}
+	if got.Runtime["version"] == "" && got.Runtime["error"] == "" {
+		t.Errorf("info --json says nothing of onnxruntime: %v", got.Runtime)
+	}
+	out, _ = mustRun(t, "info", "--json", "--model", grayModel)
+	if !strings.Contains(string(out), `"classes": []`) {
+		t.Errorf("unconditional model: want \"classes\": [], got\n%s", out)
+	}
+	empty := t.TempDir()
+	if code, _, msg := runCLI(t, "-n", "1", "--grid", filepath.Join(empty, "g.png"), "--model", empty); code != 2 || !strings.Contains(msg, "the run folder has no generator.onnx") {
+		t.Errorf("--model EMPTY_DIR: exit %d, %q", code, msg)
+	}
+	needLibrary(t)
+	dir := filepath.Join(t.TempDir(), "out")
+	mustRun(t, "--model", run, "-n", "2", "--out", dir)
+	if l := readManifest(t, dir); len(l) != 3 {
+		t.Errorf("--model RUN_DIR: manifest %v", l)
 	}
 }
 

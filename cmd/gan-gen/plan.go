@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
@@ -17,8 +18,9 @@ import (
 type plan struct {
 	n, batch    int
 	seed        uint64
-	out         string // "": no image files; "-": a tar on stdout; else a folder
-	format      string // png, jpeg or npy
+	out         string  // --out as given
+	kind        outKind // what --out names
+	format      string  // png, jpeg or npy
 	quality     int
 	grid        string
 	truncation  float64
@@ -30,7 +32,9 @@ type plan struct {
 	label     int // the --label class, or -1 to cycle through classes
 	classes   int // 0 for an unconditional model
 
-	dir *dirSink // where images go when out is a folder
+	sink sink     // where images go, made by bind for a folder or a file; nil for stdout
+	dir  *dirSink // the sink when out is a folder
+	file *fileOut // the file being written when out is FILE.npy or FILE.tar
 
 	lat latentPlan // --latents, --direction
 }
@@ -45,6 +49,17 @@ func planFromFlags(c *cli.Context) (*plan, error) {
 	}
 	if p.format == "jpg" {
 		p.format = "jpeg"
+	}
+	kind, err := outKindOf(p.out)
+	if err != nil {
+		return nil, err
+	}
+	p.kind = kind
+	if kind == outNpy {
+		if c.IsSet("format") && p.format != "npy" {
+			return nil, usage("--out %s writes one stacked float32 .npy array; --format %s does not apply (leave it out, or give --out DIR)", p.out, p.format)
+		}
+		p.format = "npy"
 	}
 	switch {
 	case p.batch < 1:
@@ -71,13 +86,13 @@ func planFromFlags(c *cli.Context) (*plan, error) {
 		switch {
 		case p.n < 2:
 			return nil, usage("-n %d: --interpolate walks between at least 2 seeds", p.n)
-		case p.out == "" || p.out == "-":
-			return nil, usage("--interpolate writes interpolation.png and interpolation.gif: give --out DIR")
+		case p.kind != outDir:
+			return nil, usage("--interpolate writes interpolation.png and interpolation.gif into a folder: give --out DIR")
 		case p.grid != "":
 			return nil, usage("--grid does not apply to --interpolate (its grid is DIR/interpolation.png)")
 		}
 	} else if p.out == "" && p.grid == "" {
-		return nil, usage("nothing to write: give --out DIR (or --out - for a tar on stdout) and/or --grid FILE.png")
+		return nil, usage("nothing to write: give --out DIR (or FILE.npy, FILE.tar, or - for a tar on stdout) and/or --grid FILE.png")
 	}
 	if p.n < 1 {
 		return nil, usage("-n %d: must be at least 1", p.n)
@@ -85,8 +100,13 @@ func planFromFlags(c *cli.Context) (*plan, error) {
 	if p.out == "-" && isTerminal(c.App.Writer) {
 		return nil, usage("--out -: stdout is a terminal; redirect it, e.g. gan-gen ... --out - > images.tar")
 	}
-	if p.out != "" && p.out != "-" {
+	switch p.kind {
+	case outDir:
 		if err := checkOutDir(p.out, p.overwrite); err != nil {
+			return nil, err
+		}
+	case outNpy, outTar:
+		if err := checkOutFile(p.out, p.overwrite); err != nil {
 			return nil, err
 		}
 	}
@@ -96,6 +116,69 @@ func planFromFlags(c *cli.Context) (*plan, error) {
 		}
 	}
 	return p, nil
+}
+
+// outKind is what --out names.
+type outKind int
+
+const (
+	outNone   outKind = iota
+	outStdout         // -: a tar stream on stdout
+	outDir            // a folder of images and manifest.csv
+	outTar            // FILE.tar: the stream of --out -, in a file
+	outNpy            // FILE.npy: all images in one stacked (N,C,H,W) float32 array
+)
+
+// fileLike are extensions that name a file gan-gen cannot write as --out;
+// without this, --out x.png would quietly become a folder named x.png.
+var fileLike = map[string]string{
+	".png": "image", ".jpg": "image", ".jpeg": "image", ".gif": "image", ".bmp": "image", ".webp": "image",
+	".npz": "archive", ".zip": "archive", ".gz": "archive", ".tgz": "archive", ".bz2": "archive", ".xz": "archive", ".zst": "archive",
+	".csv": "file", ".json": "file", ".onnx": "file",
+}
+
+// outKindOf infers the kind of output from --out's name: -, a name ending
+// in .npy or .tar, or else a folder. Names of other kinds of file are
+// refused.
+func outKindOf(out string) (outKind, error) {
+	ext := strings.ToLower(filepath.Ext(out))
+	switch {
+	case out == "":
+		return outNone, nil
+	case out == "-":
+		return outStdout, nil
+	case ext == ".npy":
+		return outNpy, nil
+	case ext == ".tar":
+		return outTar, nil
+	}
+	what, ok := fileLike[ext]
+	if !ok {
+		return outDir, nil
+	}
+	hint := ""
+	if what == "image" {
+		hint = fmt.Sprintf("; for a contact sheet, give --grid %s", out)
+	}
+	return outNone, usage("--out %s: gan-gen writes a folder (DIR), one stacked array (FILE.npy), a tar (FILE.tar) or a tar on stdout (-), not a %s %s%s",
+		out, ext, what, hint)
+}
+
+// checkOutFile refuses an --out file that exists (unless --overwrite) or
+// is a folder, before any work is done.
+func checkOutFile(name string, overwrite bool) error {
+	st, err := os.Stat(name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("--out %s: %v", name, unwrapPath(err))
+	case st.IsDir():
+		return usage("--out %s is a folder; a name ending in %s is written as one file: choose another name", name, filepath.Ext(name))
+	case !overwrite:
+		return usage("--out %s exists; choose a new name, or add --overwrite to replace it", name)
+	}
+	return nil
 }
 
 // checkOutDir refuses an --out that is a file, or a folder with files in it
@@ -162,7 +245,19 @@ func (p *plan) bind(c *cli.Context, g *infer.Generator) error {
 	}
 	p.batch = min(p.batch, p.frames())
 	switch {
-	case p.out == "" || p.out == "-":
+	case p.kind == outNone || p.kind == outStdout:
+	case p.kind == outNpy:
+		o, err := newFileOut(p.out)
+		if err != nil {
+			return err
+		}
+		p.file, p.sink = o, npyFileSink{o}
+	case p.kind == outTar:
+		t, err := newTarFile(p.out)
+		if err != nil {
+			return err
+		}
+		p.file, p.sink = t.file, t
 	case p.interpolate > 0:
 		// Two files, each written atomically: no staging needed.
 		if err := prepareDir(p.out); err != nil {
@@ -177,7 +272,7 @@ func (p *plan) bind(c *cli.Context, g *infer.Generator) error {
 		if err != nil {
 			return err
 		}
-		p.dir = d
+		p.dir, p.sink = d, d
 	}
 	if p.grid != "" {
 		if err := probeWritable(filepath.Dir(p.grid)); err != nil {
