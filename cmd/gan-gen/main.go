@@ -88,7 +88,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			&cli.IntFlag{Name: "n", Aliases: []string{"count"}, Value: 64, Usage: "number of images (with --interpolate: of seeds to walk through, default 4)"},
 			&cli.IntFlag{Name: "batch", Value: 256, Usage: "images per onnxruntime run"},
 			&cli.Uint64Flag{Name: "seed", Usage: "image i uses seed `S`+i; the same seed gives the same image at any --batch"},
-			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "where the images go, by its name: `DIR` (new or empty) for the images and manifest.csv; FILE.npy for one stacked (N,C,H,W) float32 array; FILE.tar for a tar of the images and manifest.csv; - for that tar on stdout"},
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "where the images go, told by the `PATH`'s name: a folder (new or empty) for the images and manifest.csv; FILE.npy for one stacked (N,C,H,W) float32 array; FILE.tar for a tar of the images and manifest.csv; - for that tar on stdout"},
 			&cli.StringFlag{Name: "format", Value: "png", Usage: "png, jpeg, or npy (the raw float32 tensors, stacked (N,C,H,W) in one " + stackedName + "; implied by --out FILE.npy)"},
 			&cli.IntFlag{Name: "quality", Value: 90, Usage: "JPEG quality, 1-100"},
 			&cli.StringFlag{Name: "grid", Usage: "contact sheet `FILE`.png of the first " + strconv.Itoa(maxGrid) + " images at most"},
