@@ -150,6 +150,12 @@ func TestBadInput(t *testing.T) {
 func TestMissingLibrary(t *testing.T) {
 	t.Setenv(infer.LibraryEnv, "/nonexistent/libonnxruntime.so.1")
 	code, _, msg := runCLI(t, "--model", grayModel, "--out", filepath.Join(t.TempDir(), "out"))
+	if _, _, err := infer.RuntimeVersion(""); errors.Is(err, infer.ErrNoCgo) {
+		if code != 1 || !strings.Contains(msg, err.Error()) {
+			t.Errorf("without cgo: exit %d, stderr %q; want exit 1 and %q", code, msg, err)
+		}
+		return
+	}
 	if code != 1 || !strings.Contains(msg, "ONNXRUNTIME_LIB=/nonexistent/libonnxruntime.so.1: no such file") || !strings.Contains(msg, "make setup") {
 		t.Errorf("exit %d, stderr %q; want exit 1 naming the library and the fix", code, msg)
 	}
