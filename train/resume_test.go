@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -141,6 +144,35 @@ func sameColumns(t *testing.T, a, b string) {
 	for _, k := range []int{0, 2, 3, 8} {
 		if col(ma, k) != col(mb, k) {
 			t.Errorf("metrics.csv column %d differs:\n%s\n%s", k, col(ma, k), col(mb, k))
+		}
+	}
+}
+
+// A run that diverges names its last good checkpoint only when one exists:
+// before the first checkpoint it says there is none.
+func TestDivergenceNamesOnlyARealCheckpoint(t *testing.T) {
+	for _, c := range []struct {
+		every, poisonAt int
+		want, not       string
+	}{
+		{500, 1, "no checkpoint was written before it", "last good checkpoint"},
+		{2, 3, "the last good checkpoint (", "no checkpoint"},
+	} {
+		cfg := toyConfig("mlp", 6)
+		cfg.CkptEvery = c.every
+		r := startRun(t, cfg, t.TempDir(), false, func(r *Run) {
+			if r.Step() == c.poisonAt {
+				r.GAN.G.Params()[0].T.Data[0] = float32(math.NaN())
+			}
+		})
+		err := r.Train(context.Background())
+		if err == nil || !strings.Contains(err.Error(), "diverged at step "+strconv.Itoa(c.poisonAt+1)) ||
+			!strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), c.not) {
+			t.Errorf("checkpoint every %d, NaN after step %d: %v; want it to say %q", c.every, c.poisonAt, err, c.want)
+		}
+		_, statErr := os.Stat(r.CheckpointPath())
+		if (statErr == nil) != (c.every < c.poisonAt) {
+			t.Errorf("checkpoint every %d: checkpoint on disk: %v", c.every, statErr)
 		}
 	}
 }
