@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -54,7 +55,7 @@ func projectCommand() *cli.Command {
 		Flags: append(projectFlags(300, 4),
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "`DIR` for latents.npy, the reconstructions, compare.png and errors.csv (new or empty)"},
 			&cli.IntFlag{Name: "mnist-test", Usage: "project the first `K` MNIST test digits instead of IMAGE files"},
-			&cli.IntFlag{Name: "mnist-test-class", Usage: "with --mnist-test K: the first K test digits of class `D` (0-9) only"},
+			&cli.IntSliceFlag{Name: "mnist-test-class", Usage: "with --mnist-test K: the first K test digits of the classes `D[,D...]` (0-9) only, in test-set order"},
 			&cli.StringFlag{Name: "label", Usage: "class index or name `K` of the images, for a conditional model (--mnist-test uses the true digits)"},
 		),
 		Action: projectAction,
@@ -189,8 +190,11 @@ func projectAction(c *cli.Context) error {
 		return train.UsageError{Err: errors.New("nothing to project: give IMAGE files, or --mnist-test K; see gan-train project --help")}
 	case c.IsSet("mnist-test-class") && k == 0:
 		return train.UsageError{Err: errors.New("--mnist-test-class applies to --mnist-test K")}
-	case c.IsSet("mnist-test-class") && (c.Int("mnist-test-class") < 0 || c.Int("mnist-test-class") > 9):
-		return train.UsageError{Err: fmt.Errorf("--mnist-test-class %d: want a digit 0-9", c.Int("mnist-test-class"))}
+	}
+	for _, d := range c.IntSlice("mnist-test-class") {
+		if d < 0 || d > 9 {
+			return train.UsageError{Err: fmt.Errorf("--mnist-test-class %d: want digits 0-9", d)}
+		}
 	}
 	if err := checkNewDir(out); err != nil {
 		return err
@@ -279,8 +283,9 @@ func (j *latentJob) targets(c *cli.Context) (*tensor.Tensor, []string, []int, er
 		if err != nil {
 			return nil, nil, nil, err
 		}
+		only := c.IntSlice("mnist-test-class")
 		for i := 0; i < ds.Len() && len(labels) < k; i++ {
-			if c.IsSet("mnist-test-class") && ds.Label(i) != c.Int("mnist-test-class") {
+			if len(only) > 0 && !slices.Contains(only, ds.Label(i)) {
 				continue
 			}
 			px := make([]float32, per)
