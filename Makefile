@@ -50,7 +50,7 @@ COMMANDS := gan-train gan-gen gan-eval
 .PHONY: help
 help:
 	@echo 'make setup       fetch Go modules, onnxruntime, MNIST; install python3-onnx where apt can'
-	@echo 'make test        setup, then go test ./... (TEST_TIMEOUT=$(TEST_TIMEOUT))'
+	@echo 'make test        setup, then go test ./... (TEST_TIMEOUT=$(TEST_TIMEOUT)), closing with the skipped tests and why'
 	@echo 'make build       compile everything; commands from ./cmd/... go to bin/'
 	@echo 'make install     (Linux) build, then install $(COMMANDS) to PREFIX/bin and libonnxruntime to PREFIX/lib (PREFIX=$(PREFIX))'
 	@echo 'make vet         go vet ./...'
@@ -71,9 +71,12 @@ setup:
 setup-peer:
 	@scripts/setup-peer.sh
 
+# go test -json through scripts/testsummary prints what plain go test does,
+# then every skipped test with its reason; pipefail keeps go test's status.
 .PHONY: test
 test: setup
-	$(GO) test -timeout $(TEST_TIMEOUT) $(GOTESTFLAGS) ./...
+	$(GO) build -o bin/testsummary ./scripts/testsummary
+	$(GO) test -json -timeout $(TEST_TIMEOUT) $(GOTESTFLAGS) ./... | bin/testsummary
 
 # Builds every package (so a broken library fails here, not only in test), then
 # installs the binaries of whatever commands exist under cmd/.

@@ -3,11 +3,12 @@ package infer
 import (
 	"context"
 	"fmt"
-	"math"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gogan/gan/internal/approx"
 )
 
 // The benchmarks and TestProviderParity read their setup from the
@@ -128,12 +129,5 @@ func TestProviderParity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var worst float64
-	for i := range want.Data {
-		worst = max(worst, math.Abs(float64(got.Data[i]-want.Data[i])))
-	}
-	t.Logf("%s vs cpu on %d images of %s: max |difference| %.3g", dev.Provider(), len(req.Seeds), model, worst)
-	if worst > 1e-3 || math.IsNaN(worst) {
-		t.Errorf("%s differs from the CPU by up to %g (want <= 1e-3)", provider, worst)
-	}
+	approx.Check(t, fmt.Sprintf("%s against cpu on %d images of %s", dev.Provider(), len(req.Seeds), model), got.Data, want.Data, 1e-3)
 }

@@ -11,6 +11,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/gogan/gan/internal/approx"
+	"github.com/gogan/gan/internal/testenv"
 )
 
 const (
@@ -22,12 +25,11 @@ const (
 )
 
 // needLibrary skips the test when the onnxruntime library cannot be found
-// (`make setup` fetches it; `make test` always has it).
+// on a machine without it, and fails it where it is required (testenv).
 func needLibrary(t testing.TB) {
 	t.Helper()
-	if _, err := loadLibrary(""); err != nil {
-		t.Skipf("skipping: %v", err)
-	}
+	_, err := loadLibrary("")
+	testenv.Runtime(t, err)
 }
 
 func openTest(t testing.TB, path string, opts ...Option) *Generator {
@@ -199,19 +201,14 @@ func TestMatchesReference(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var worst float64
 		for i := range s {
 			label := -1
 			if c.labels != nil {
 				label = c.labels[i]
 			}
 			want := ref.forward(Latent(s[i], 8, 0), label)
-			for j, v := range b.Tensor(i) {
-				worst = max(worst, math.Abs(float64(v)-want[j]))
-			}
-		}
-		if worst > 1e-5 {
-			t.Errorf("%s (max batch %d): max |onnxruntime - reference| = %g", c.path, c.maxBatch, worst)
+			approx.Check(t, fmt.Sprintf("%s (max batch %d) image %d: onnxruntime against the reference", c.path, c.maxBatch, i),
+				b.Tensor(i), want, 1e-5)
 		}
 	}
 }
@@ -239,11 +236,7 @@ func TestBatchSizeInvariance(t *testing.T) {
 	}
 	outs = append(outs, single)
 	for k, o := range outs[1:] {
-		for j := range o {
-			if d := math.Abs(float64(o[j] - outs[0][j])); d > 1e-6 {
-				t.Fatalf("run %d differs from the whole batch at value %d by %g", k+1, j, d)
-			}
-		}
+		approx.Check(t, fmt.Sprintf("run %d against the whole batch", k+1), o, outs[0], 1e-6)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gogan/gan/internal/approx"
 )
 
 func TestLatentDistribution(t *testing.T) {
@@ -20,7 +22,7 @@ func TestLatentDistribution(t *testing.T) {
 	}
 	mean, variance := sum/(n*dim), sq/(n*dim)-(sum/(n*dim))*(sum/(n*dim))
 	// 32000 draws: the mean's standard error is 0.0056, the variance's 0.008.
-	if math.Abs(mean) > 0.03 || math.Abs(variance-1) > 0.04 {
+	if !approx.Near(mean, 0, 0.03) || !approx.Near(variance, 1, 0.04) {
 		t.Errorf("latents have mean %.4f, variance %.4f; want N(0,1)", mean, variance)
 	}
 	a, b := Latent(42, dim, 0), Latent(42, dim, 0)
@@ -76,18 +78,18 @@ func TestLerpSlerp(t *testing.T) {
 		if got := f(a, b, 0); got[0] != 3 || got[1] != 0 {
 			t.Errorf("t=0 gives %v", got)
 		}
-		if got := f(a, b, 1); math.Abs(float64(got[1])-3) > 1e-6 || math.Abs(float64(got[0])) > 1e-6 {
+		if got := f(a, b, 1); !approx.Within(got, b, 1e-6) {
 			t.Errorf("t=1 gives %v", got)
 		}
 	}
 	mid := Slerp(a, b, 0.5)
-	if n := math.Hypot(float64(mid[0]), float64(mid[1])); math.Abs(n-3) > 1e-5 || math.Abs(float64(mid[0]-mid[1])) > 1e-6 {
+	if n := math.Hypot(float64(mid[0]), float64(mid[1])); !approx.Near(n, 3, 1e-5) || !approx.Near(float64(mid[0]), float64(mid[1]), 1e-6) {
 		t.Errorf("Slerp midpoint %v has norm %g; want norm 3 on the diagonal", mid, n)
 	}
 	if l := Lerp(a, b, 0.5); l[0] != 1.5 || l[1] != 1.5 {
 		t.Errorf("Lerp midpoint %v", l)
 	}
-	if p := Slerp(a, []float32{6, 0, 0}, 0.5); math.Abs(float64(p[0])-4.5) > 1e-6 {
+	if p := Slerp(a, []float32{6, 0, 0}, 0.5); !approx.Within(p, []float32{4.5, 0, 0}, 1e-6) {
 		t.Errorf("Slerp of parallel vectors %v; want the Lerp 4.5", p)
 	}
 	defer func() {

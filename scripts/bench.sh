@@ -16,7 +16,7 @@
 #   ISOLATE           benchmarks run one per process, so a peak-RSS metric
 #                     belongs to that config alone, as on the peer side
 #                     (BenchmarkDCGANStep/batch=64 BenchmarkDCGANStep/batch=256
-#                      BenchmarkDCGANGenerate/batch=1024)
+#                      BenchmarkORTRun/batch=1024)
 #   OUT (or BENCH_OUT) where raw output goes                (bench-out)
 #
 # Run it on a quiet machine: on 2 cores any other work skews both sides.
@@ -35,7 +35,7 @@ PEER_SECONDS=${PEER_SECONDS:-6}
 PEER_TRAIN_BATCHES=${PEER_TRAIN_BATCHES:-64 256}
 PEER_INFER_BATCHES=${PEER_INFER_BATCHES:-1024}
 PEER_SGEMM_SIZES=${PEER_SGEMM_SIZES:-256 1024}
-ISOLATE=${ISOLATE:-BenchmarkDCGANStep/batch=64 BenchmarkDCGANStep/batch=256 BenchmarkDCGANGenerate/batch=1024}
+ISOLATE=${ISOLATE:-BenchmarkDCGANStep/batch=64 BenchmarkDCGANStep/batch=256 BenchmarkORTRun/batch=1024}
 OUT=${OUT:-${BENCH_OUT:-bench-out}}
 
 # The inference benchmarks time the DCGAN-MNIST generator gan-gen embeds.

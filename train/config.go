@@ -94,6 +94,15 @@ func (c Config) Hyper() Hyper {
 	}
 }
 
+// TotalSteps is the step count the run trains to on n images: Steps, or
+// Epochs of whole batches.
+func (c Config) TotalSteps(n int) int {
+	if c.Steps > 0 || c.BatchSize < 1 {
+		return c.Steps
+	}
+	return c.Epochs * (n / c.BatchSize)
+}
+
 // Validate checks the settings that do not depend on the data.
 func (c Config) Validate() error {
 	if err := c.Model.Validate(); err != nil {
@@ -115,6 +124,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--ema %g: the decay must be in [0, 1), e.g. 0.999", c.EMA)
 	case c.R1 < 0:
 		return fmt.Errorf("--r1 %g: must not be negative", c.R1)
+	case c.GPWeight < 0 || math.IsNaN(c.GPWeight) || math.IsInf(c.GPWeight, 0):
+		return fmt.Errorf("--gp-weight %g: the gradient penalty weight must be 0 or more (10 is WGAN-GP's)", c.GPWeight)
 	case c.Smooth < 0 || c.Smooth >= 0.5:
 		return fmt.Errorf("--label-smoothing %g: must be in [0, 0.5)", c.Smooth)
 	case c.Epochs < 0 || c.Steps < 0:

@@ -2,12 +2,12 @@ package train
 
 import (
 	"bytes"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/gogan/gan/internal/approx"
 	"github.com/gogan/gan/models"
 	"github.com/gogan/gan/models/onnx"
 	"github.com/gogan/gan/models/onnx/onnxtest"
@@ -71,11 +71,7 @@ func TestExportRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, v := range out[models.OutputImage].F {
-		if d := math.Abs(float64(v - img.Data[i])); d > 1e-4 {
-			t.Fatalf("raw export: image[%d] = %v, G gives %v", i, v, img.Data[i])
-		}
-	}
+	approx.Check(t, "raw export against G", out[models.OutputImage].F, img.Data, 1e-4)
 }
 
 func TestExportRunErrors(t *testing.T) {

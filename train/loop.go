@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -71,8 +72,14 @@ func (r *Run) Train(ctx context.Context) error {
 			if r.Cfg.IsVAE() {
 				try = "a lower --lr-g/--lr-d"
 			}
-			return fmt.Errorf("training diverged at step %d: %s=%v %s=%v; the last good checkpoint (%s) is kept. Try %s",
-				r.Step(), d, st.LossD, g, st.LossG, r.CheckpointPath(), try)
+			// Only a checkpoint on disk may be called the last good one: a
+			// run that diverges before its first has none to offer.
+			kept := fmt.Sprintf("the last good checkpoint (%s) is kept", r.CheckpointPath())
+			if _, err := os.Stat(r.CheckpointPath()); err != nil {
+				kept = "no checkpoint was written before it, so the run must start again"
+			}
+			return fmt.Errorf("training diverged at step %d: %s=%v %s=%v; %s. Try %s",
+				r.Step(), d, st.LossD, g, st.LossG, kept, try)
 		}
 		rec := Record{Step: r.Step(), Epoch: r.epoch, LossD: st.LossD, LossG: st.LossG, DReal: st.DReal, DFake: st.DFake,
 			ImagesPerS: ips, ElapsedS: r.clock().Seconds(), FID: math.NaN(), Perplexity: math.NaN()}

@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/gogan/gan/internal/approx"
 	"github.com/gogan/gan/train/tensor"
 )
 
@@ -47,7 +48,7 @@ func TestLossValues(t *testing.T) {
 	for _, c := range cases {
 		d := float64(c.loss.DLoss(r, f, c.realTarget).Item())
 		g := float64(c.loss.GLoss(f).Item())
-		if math.Abs(d-c.wantD) > 1e-5 || math.Abs(g-c.wantG) > 1e-5 {
+		if !approx.Near(d, c.wantD, 1e-5) || !approx.Near(g, c.wantG, 1e-5) {
 			t.Errorf("%s (real target %v): D %.6f G %.6f, want %.6f %.6f", c.loss, c.realTarget, d, g, c.wantD, c.wantG)
 		}
 	}
@@ -59,7 +60,7 @@ func TestMinimaxIsZeroSum(t *testing.T) {
 	f := tensor.New([]float32{-1, 0.3, 2}, 3, 1)
 	r := tensor.New([]float32{0, 0, 0}, 3, 1)
 	d := Minimax.DLoss(r, f, 1).Item() - float32(math.Log(2))
-	if g := Minimax.GLoss(f).Item(); math.Abs(float64(g+d)) > 1e-6 {
+	if g := Minimax.GLoss(f).Item(); !approx.Near(float64(g+d), 0, 1e-6) {
 		t.Errorf("G loss %v is not minus D's fake term %v", g, d)
 	}
 }
@@ -82,15 +83,15 @@ func TestGradPenalty(t *testing.T) {
 	d := func(x *tensor.Tensor) *tensor.Tensor { return tensor.MatMul(x, a, false, true) }
 	x := tensor.New([]float32{1, 2, -1, 0.5}, 2, 2)
 	r1 := GradPenalty(d, x, -1)
-	if v := r1.Item(); math.Abs(float64(v)-25) > 1e-4 {
+	if v := r1.Item(); !approx.Near(float64(v), 25, 1e-4) {
 		t.Errorf("R1 = %v, want 25", v)
 	}
 	g := tensor.Grad(r1, []*tensor.Tensor{a}, nil, false)[0]
-	if math.Abs(float64(g.Data[0])-6) > 1e-4 || math.Abs(float64(g.Data[1])-8) > 1e-4 {
+	if !approx.Near(float64(g.Data[0]), 6, 1e-4) || !approx.Near(float64(g.Data[1]), 8, 1e-4) {
 		t.Errorf("dR1/da = %v, want [6 8]", g.Data)
 	}
 	gp := GradPenalty(d, x, 1)
-	if v := gp.Item(); math.Abs(float64(v)-16) > 1e-4 {
+	if v := gp.Item(); !approx.Near(float64(v), 16, 1e-4) {
 		t.Errorf("GP = %v, want 16", v)
 	}
 }

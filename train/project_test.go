@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gogan/gan/internal/approx"
 	"github.com/gogan/gan/models"
 	"github.com/gogan/gan/train/data"
 	"github.com/gogan/gan/train/nn"
@@ -62,7 +63,7 @@ func TestProjectRecoversLatent(t *testing.T) {
 	// The reported reconstruction is G of the reported latent.
 	again := generate(g, p.Z, nil)
 	for i, v := range again.Data {
-		if math.Abs(float64(v-p.Recon.Data[i])) > 1e-6 {
+		if !approx.Near(float64(v), float64(p.Recon.Data[i]), 1e-6) {
 			t.Fatalf("Recon[%d] = %v but G(Z) gives %v", i, p.Recon.Data[i], v)
 		}
 	}
@@ -107,7 +108,7 @@ func TestProjectSphereL1Conditional(t *testing.T) {
 		for _, v := range p.Z.Data[i*8 : (i+1)*8] {
 			s += float64(v) * float64(v)
 		}
-		if math.Abs(math.Sqrt(s)-math.Sqrt(8)) > 1e-4 {
+		if !approx.Near(math.Sqrt(s), math.Sqrt(8), 1e-4) {
 			t.Errorf("latent %d has norm %.5f, want sqrt(8)", i, math.Sqrt(s))
 		}
 	}

@@ -167,10 +167,7 @@ func (r *Run) build() error {
 	if r.loader, err = data.NewLoader(r.Data, data.LoaderOptions{BatchSize: cfg.BatchSize, DropLast: true, Seed: cfg.Seed}); err != nil {
 		return err
 	}
-	r.total = cfg.Steps
-	if r.total == 0 {
-		r.total = cfg.Epochs * r.loader.BatchesPerEpoch()
-	}
+	r.total = cfg.TotalSteps(r.Data.Len())
 	// The sample grid's latents come from their own stream, so they are the
 	// same at every step and across resumes.
 	fr := rand.New(rand.NewPCG(cfg.Seed, 2))

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gogan/gan/internal/approx"
 	"github.com/gogan/gan/models"
 	"github.com/gogan/gan/models/onnx"
 	"github.com/gogan/gan/train/tensor"
@@ -54,7 +55,7 @@ func TestReconLossValues(t *testing.T) {
 		want /= 3
 		var got *tensor.Tensor
 		tensor.NoGrad(func() { got = ReconLoss(r, tensor.Tanh(pre), pre, x) })
-		if d := math.Abs(float64(got.Item()) - want); d > 1e-5*math.Max(1, want) {
+		if !approx.NearRel(float64(got.Item()), want, 1e-5) {
 			t.Errorf("%s: %v, want %v", r, got.Item(), want)
 		}
 	}
@@ -81,7 +82,7 @@ func TestVAEStatsStandIns(t *testing.T) {
 		t.Errorf("active units %d, want 1", n)
 	}
 	lv := tensor.New([]float32{0, float32(2 * math.Log(0.5))}, 1, 2)
-	if s := meanStd(lv); math.Abs(s-0.75) > 1e-6 {
+	if s := meanStd(lv); !approx.Near(s, 0.75, 1e-6) {
 		t.Errorf("mean std %v, want 0.75", s)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/gogan/gan/infer"
+	"github.com/gogan/gan/internal/testenv"
 	"github.com/gogan/gan/models"
 	"github.com/gogan/gan/models/onnx"
 	"github.com/gogan/gan/train/data"
@@ -31,16 +32,14 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 
 func needMNIST(t *testing.T) {
 	t.Helper()
-	if _, err := data.LoadMNIST(data.DefaultMNISTDir(), "test"); err != nil {
-		t.Skipf("MNIST not found (%v); run make setup", err)
-	}
+	_, err := data.LoadMNIST(data.DefaultMNISTDir(), "test")
+	testenv.Data(t, err)
 }
 
 func needRuntime(t *testing.T) {
 	t.Helper()
-	if _, _, err := infer.RuntimeVersion(""); err != nil {
-		t.Skipf("onnxruntime not available (%v); run make setup", err)
-	}
+	_, _, err := infer.RuntimeVersion("")
+	testenv.Runtime(t, err)
 }
 
 // writeGenerator exports an untrained 28x28 gray MLP generator into a run

@@ -2,13 +2,13 @@ package main
 
 import (
 	"fmt"
-	"github.com/gogan/gan/train/data/npy"
 	"io"
 	"math"
 	"os"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/gogan/gan/train/data/npy"
 	"github.com/gogan/gan/train/eval"
 )
 
@@ -37,9 +37,11 @@ func loadNPY(c *cli.Context, path string, net eval.Extractor, n int) (eval.Image
 		return eval.Images{}, "", usage("--npy %s: no such file", path)
 	}
 	defer f.Close()
+	// Whatever is wrong with the file (its header, dtype, rank or length)
+	// is wrong with the user's input: exit 2, like a channel mismatch.
 	im, err := readNPY(f)
 	if err != nil {
-		return eval.Images{}, "", fmt.Errorf("--npy %s: %v", path, err)
+		return eval.Images{}, "", usage("--npy %s: %v", path, err)
 	}
 	if ch, h, w := net.Input(); im.C != ch || im.H != h || im.W != w {
 		return eval.Images{}, "", usage("--npy %s: images are (%d,%d,%d) but feature network %s takes (%d,%d,%d)",
@@ -48,7 +50,7 @@ func loadNPY(c *cli.Context, path string, net eval.Extractor, n int) (eval.Image
 	total := im.N
 	switch {
 	case im.N <= c.Int("k"):
-		return eval.Images{}, "", fmt.Errorf("--npy %s: %d images; score more than --k %d", path, im.N, c.Int("k"))
+		return eval.Images{}, "", usage("--npy %s: %d images; score more than --k %d", path, im.N, c.Int("k"))
 	case im.N < n:
 		notice(c, fmt.Sprintf("--npy %s holds %d images, fewer than --n %d: scoring all of them against as many reference images", path, im.N, n))
 	case im.N > n:

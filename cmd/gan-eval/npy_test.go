@@ -120,3 +120,31 @@ func TestScoreNPY(t *testing.T) {
 		t.Errorf("--npy with --images: exit %d: %s", code, errs)
 	}
 }
+
+// Every problem with the --npy file is the user's input and exits 2: a
+// wrong rank as much as a channel mismatch, a file that is not .npy, too
+// few images for --k.
+func TestNPYInputErrorsExit2(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name string
+		b    []byte
+		args []string
+		want string
+	}{
+		{"rank1.npy", npyBytes("<f4", "784,", false, make([]float32, 784)), nil, "want (N,C,H,W)"},
+		{"rank3.npy", npyBytes("<f4", "1, 28, 28", false, make([]float32, 784)), nil, "want (N,C,H,W)"},
+		{"gray3.npy", npyBytes("<f4", "1, 3, 28, 28", false, make([]float32, 3*784)), nil, "takes (1,28,28)"},
+		{"zip.npy", []byte("PK\x03\x04 not npy"), nil, "bad magic"},
+		{"few.npy", npyBytes("<f4", "2, 1, 28, 28", false, make([]float32, 2*784)), []string{"--k", "3"}, "score more than --k 3"},
+	} {
+		p := filepath.Join(dir, c.name)
+		if err := os.WriteFile(p, c.b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, _, errs := runCLI(t, append([]string{"--npy", p}, c.args...)...)
+		if code != 2 || !strings.Contains(errs, c.want) || !strings.Contains(errs, p) {
+			t.Errorf("--npy %s: exit %d: %s; want exit 2 naming the file and %q", c.name, code, errs, c.want)
+		}
+	}
+}

@@ -182,6 +182,10 @@ func openModel(c *cli.Context, batch int) (*infer.Generator, error) {
 			}
 			m[k] = v
 		}
+		if provider == "cpu" {
+			return nil, usage("--provider-option %s: the cpu provider takes no options; they apply to a GPU --provider (%s)",
+				strings.Join(po, ","), strings.Join(infer.Providers[1:], ", "))
+		}
 		opts = append(opts, infer.WithProviderOptions(m))
 	}
 	if c.Bool("strict-provider") {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gogan/gan/infer"
+	"github.com/gogan/gan/internal/testenv"
 )
 
 const (
@@ -56,9 +57,8 @@ func mustRun(t testing.TB, args ...string) ([]byte, string) {
 
 func needLibrary(t testing.TB) {
 	t.Helper()
-	if _, _, err := infer.RuntimeVersion(""); err != nil {
-		t.Skipf("skipping: %v", err)
-	}
+	_, _, err := infer.RuntimeVersion("")
+	testenv.Runtime(t, err)
 }
 
 func decodeFile(t *testing.T, path string) image.Image {
@@ -118,6 +118,10 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--model", grayModel, "--truncation", "0.01", "--out", out}, 2, "--truncation 0.01"},
 		{[]string{"--model", grayModel, "--provider", "tpu", "--out", out}, 2, "--provider tpu"},
 		{[]string{"--model", grayModel, "--provider-option", "nokey", "--out", out}, 2, "KEY=VALUE"},
+		{[]string{"--model", grayModel, "--provider-option", "device_id=1", "--out", out}, 2, "the cpu provider takes no options"},
+		{[]string{"--model", grayModel, "--provider", "cpu", "--provider-option", "use_tf32=0", "--out", out}, 2, "--provider-option use_tf32=0"},
+		{[]string{"--model", grayModel, "--quality", "80", "--out", out}, 2, "--quality applies to --format jpeg, not png"},
+		{[]string{"--model", grayModel, "--quality", "80", "--format", "npy", "--out", out}, 2, "not npy"},
 		{[]string{"--model", grayModel, "--interpolate", "4"}, 2, "give --out DIR"},
 		{[]string{"--model", grayModel, "--slerp", "--out", out}, 2, "--slerp"},
 		{[]string{"--model", grayModel, "--no-such-flag"}, 2, "no-such-flag"},
@@ -127,11 +131,11 @@ func TestBadInput(t *testing.T) {
 	saved := builtin
 	defer func() { builtin = saved }()
 	builtin = nil
-	_, _, noLib := infer.RuntimeVersion("")
+	_, _, err := infer.RuntimeVersion("")
+	haveLib := testenv.HaveRuntime(t, err)
 	for _, c := range cases {
 		// --label and the output folder are checked once the model is open.
-		if noLib != nil && (slices.Contains(c.args, "--label") || strings.HasPrefix(c.want, "/proc")) {
-			t.Logf("skipping %v: %v", c.args, noLib)
+		if !haveLib && (slices.Contains(c.args, "--label") || strings.HasPrefix(c.want, "/proc")) {
 			continue
 		}
 		code, _, msg := runCLI(t, c.args...)

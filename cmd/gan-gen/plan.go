@@ -68,6 +68,8 @@ func planFromFlags(c *cli.Context) (*plan, error) {
 		return nil, usage("--format %s: want png, jpeg or npy", p.format)
 	case p.quality < 1 || p.quality > 100:
 		return nil, usage("--quality %d: want 1-100", p.quality)
+	case c.IsSet("quality") && p.format != "jpeg":
+		return nil, usage("--quality applies to --format jpeg, not %s", p.format)
 	case p.interpolate < 0:
 		return nil, usage("--interpolate %d: give the number of steps between seeds (at least 1)", p.interpolate)
 	case p.slerp && p.interpolate == 0:

@@ -2,12 +2,12 @@ package main
 
 import (
 	"bytes"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/gogan/gan/internal/approx"
 	"github.com/gogan/gan/models"
 	"github.com/gogan/gan/models/onnx"
 	"github.com/gogan/gan/models/onnx/onnxtest"
@@ -94,7 +94,7 @@ func checkParity(t *testing.T, run, path string) {
 		t.Fatal(err)
 	}
 	for i, v := range res[models.OutputImage].F {
-		if math.Abs(float64(v-img.Data[i])) > 1e-4 {
+		if !approx.Near(float64(v), float64(img.Data[i]), 1e-4) {
 			t.Fatalf("image[%d] = %v, the checkpoint's generator gives %v", i, v, img.Data[i])
 		}
 	}

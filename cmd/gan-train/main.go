@@ -108,6 +108,11 @@ func trainAction(c *cli.Context) error {
 	if c.IsSet("epochs") && c.IsSet("steps") {
 		return train.UsageError{Err: fmt.Errorf("give --epochs or --steps, not both")}
 	}
+	for _, f := range []string{"steps", "epochs"} {
+		if c.IsSet(f) && c.Int(f) < 1 {
+			return train.UsageError{Err: fmt.Errorf("--%s %d: must be at least 1 (leave --steps and --epochs out for 5 epochs)", f, c.Int(f))}
+		}
+	}
 	var cfg train.Config
 	var out string
 	var err error
@@ -140,6 +145,11 @@ func trainAction(c *cli.Context) error {
 	ds, err := train.LoadData(cfg, func(msg string) { fmt.Fprintln(c.App.ErrWriter, "warning:", msg) })
 	if err != nil {
 		return err
+	}
+	if c.IsSet("resume") {
+		if err := checkResumeLength(c, cfg, ds.Len(), out); err != nil {
+			return err
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -272,91 +282,4 @@ func objectiveFromFlags(c *cli.Context, cfg *train.Config) error {
 		}
 	}
 	return nil
-}
-
-// resumeConfig reads a run's settings; --steps/--epochs may be raised,
-// --max-time and --snapshot-at apply to this session (measured on the run's
-// whole training time), and any other flag must repeat the saved value.
-func resumeConfig(c *cli.Context, dir string) (train.Config, error) {
-	saved, err := train.ReadConfig(filepath.Join(dir, "config.json"))
-	if err != nil {
-		return saved, train.UsageError{Err: fmt.Errorf("--resume %s: %v", dir, err)}
-	}
-	fresh, err := configFromFlags(c)
-	if err != nil && !c.IsSet("data") {
-		fresh = saved // flags alone may not validate without --data; compare against saved
-	} else if err != nil {
-		return saved, err
-	}
-	for _, f := range c.FlagNames() {
-		if !c.IsSet(f) || f == "resume" || f == "steps" || f == "epochs" || f == "max-time" || f == "snapshot-at" {
-			continue
-		}
-		if !sameSetting(f, fresh, saved) {
-			return saved, train.UsageError{Err: fmt.Errorf("--%s differs from the saved run in %s; a resumed run keeps its settings (only --steps or --epochs may be raised)", f, dir)}
-		}
-	}
-	switch {
-	case c.IsSet("steps"):
-		saved.Steps, saved.Epochs = c.Int("steps"), 0
-	case c.IsSet("epochs"):
-		saved.Epochs, saved.Steps = c.Int("epochs"), 0
-	}
-	return saved, nil
-}
-
-func sameSetting(flag string, a, b train.Config) bool {
-	switch flag {
-	case "data":
-		return a.Data == b.Data
-	case "image-size":
-		return a.Model.Size == b.Model.Size
-	case "channels":
-		return a.Model.Channels == b.Model.Channels
-	case "model":
-		return a.Model.Kind == b.Model.Kind
-	case "z-dim":
-		return a.Model.ZDim == b.Model.ZDim
-	case "conditional":
-		return a.Conditional == b.Conditional
-	case "loss":
-		return a.Loss == b.Loss
-	case "recon":
-		return a.Recon == b.Recon
-	case "beta":
-		return a.Beta == b.Beta
-	case "batch-size":
-		return a.BatchSize == b.BatchSize
-	case "seed":
-		return a.Seed == b.Seed
-	case "threads":
-		return a.Threads == b.Threads
-	case "strict":
-		return a.Strict == b.Strict
-	case "r1":
-		return a.R1 == b.R1
-	case "gp-weight":
-		return a.GPWeight == b.GPWeight
-	case "ema":
-		return a.EMA == b.EMA
-	case "label-smoothing":
-		return a.Smooth == b.Smooth
-	case "d-steps":
-		return a.DSteps == b.DSteps
-	case "lr-g":
-		return a.LrG == b.LrG
-	case "lr-d":
-		return a.LrD == b.LrD
-	case "beta1":
-		return a.Beta1 == b.Beta1
-	case "beta2":
-		return a.Beta2 == b.Beta2
-	case "sample-every":
-		return a.SampleEvery == b.SampleEvery
-	case "checkpoint-every":
-		return a.CkptEvery == b.CkptEvery
-	case "eval-every":
-		return a.EvalEvery == b.EvalEvery
-	}
-	return false
 }

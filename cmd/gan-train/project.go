@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -49,11 +50,12 @@ func projectCommand() *cli.Command {
 		Name:  "project",
 		Usage: "find the latents whose generated images best reproduce given images",
 		UsageText: "gan-train project --run DIR --out DIR [flags] IMAGE...\n" +
-			"gan-train project --run DIR --out DIR --mnist-test 8",
+			"gan-train project --run DIR --out DIR --mnist-test 8 [--mnist-test-class D]",
 		HideHelpCommand: true,
 		Flags: append(projectFlags(300, 4),
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "`DIR` for latents.npy, the reconstructions, compare.png and errors.csv (new or empty)"},
 			&cli.IntFlag{Name: "mnist-test", Usage: "project the first `K` MNIST test digits instead of IMAGE files"},
+			&cli.IntSliceFlag{Name: "mnist-test-class", Usage: "with --mnist-test K: the first K test digits of the classes `D[,D...]` (0-9) only, in test-set order"},
 			&cli.StringFlag{Name: "label", Usage: "class index or name `K` of the images, for a conditional model (--mnist-test uses the true digits)"},
 		),
 		Action: projectAction,
@@ -186,6 +188,13 @@ func projectAction(c *cli.Context) error {
 		return train.UsageError{Err: errors.New("give IMAGE files or --mnist-test K, not both")}
 	case k == 0 && c.NArg() == 0:
 		return train.UsageError{Err: errors.New("nothing to project: give IMAGE files, or --mnist-test K; see gan-train project --help")}
+	case c.IsSet("mnist-test-class") && k == 0:
+		return train.UsageError{Err: errors.New("--mnist-test-class applies to --mnist-test K")}
+	}
+	for _, d := range c.IntSlice("mnist-test-class") {
+		if d < 0 || d > 9 {
+			return train.UsageError{Err: fmt.Errorf("--mnist-test-class %d: want digits 0-9", d)}
+		}
 	}
 	if err := checkNewDir(out); err != nil {
 		return err
@@ -274,10 +283,14 @@ func (j *latentJob) targets(c *cli.Context) (*tensor.Tensor, []string, []int, er
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		k = min(k, ds.Len())
-		pix = make([]float32, k*per)
-		for i := 0; i < k; i++ {
-			ds.Image(i, pix[i*per:(i+1)*per])
+		only := c.IntSlice("mnist-test-class")
+		for i := 0; i < ds.Len() && len(labels) < k; i++ {
+			if len(only) > 0 && !slices.Contains(only, ds.Label(i)) {
+				continue
+			}
+			px := make([]float32, per)
+			ds.Image(i, px)
+			pix = append(pix, px...)
 			names = append(names, fmt.Sprintf("mnist-test-%d (digit %d)", i, ds.Label(i)))
 			labels = append(labels, ds.Label(i))
 		}

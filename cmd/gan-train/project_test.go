@@ -82,6 +82,30 @@ func TestProjectAndDirectionCommands(t *testing.T) {
 		if z, err := train.ReadLatents(filepath.Join(out2, "latents.npy"), 100); err != nil || z.Dim(0) != 3 {
 			t.Errorf("--mnist-test 3: %v, %v", z, err)
 		}
+		// --mnist-test-class 1 takes the first test 1s (indices 2, 5 and 14),
+		// the targets of README's direction figure.
+		out3 := filepath.Join(t.TempDir(), "ones")
+		code, msg = runCLI(t, "project", "--run", run, "--out", out3, "--mnist-test", "3", "--mnist-test-class", "1", "--steps", "2", "--restarts", "1")
+		if code != 0 {
+			t.Fatalf("project --mnist-test-class 1: exit %d: %s", code, msg)
+		}
+		csv, _ := os.ReadFile(filepath.Join(out3, "errors.csv"))
+		for _, want := range []string{"mnist-test-2 (digit 1)", "mnist-test-5 (digit 1)", "mnist-test-14 (digit 1)"} {
+			if !strings.Contains(string(csv), want) {
+				t.Errorf("--mnist-test-class 1: errors.csv lacks %q:\n%s", want, csv)
+			}
+		}
+		if strings.Count(strings.TrimSpace(string(csv)), "\n") != 3 || strings.Contains(string(csv), "digit 7") {
+			t.Errorf("--mnist-test-class 1 projected other digits:\n%s", csv)
+		}
+		// A list keeps test-set order: the first test digit is a 7, the
+		// fourth a 0 (README's interpolation figure).
+		out4 := filepath.Join(t.TempDir(), "pair")
+		code, msg = runCLI(t, "project", "--run", run, "--out", out4, "--mnist-test", "2", "--mnist-test-class", "7,0", "--steps", "2", "--restarts", "1")
+		csv, _ = os.ReadFile(filepath.Join(out4, "errors.csv"))
+		if code != 0 || !strings.Contains(string(csv), "mnist-test-0 (digit 7)") || !strings.Contains(string(csv), "mnist-test-3 (digit 0)") {
+			t.Errorf("--mnist-test-class 7,0: exit %d: %s\n%s", code, msg, csv)
+		}
 	}
 
 	dir := filepath.Join(t.TempDir(), "d.npy")
@@ -118,6 +142,8 @@ func TestProjectCommandErrors(t *testing.T) {
 		{[]string{"project", "--run", run, "--out", full, img[0]}, 2, "not empty"},
 		{[]string{"project", "--run", run, "--out", fresh()}, 2, "nothing to project"},
 		{[]string{"project", "--run", run, "--out", fresh(), "--mnist-test", "2", img[0]}, 2, "not both"},
+		{[]string{"project", "--run", run, "--out", fresh(), "--mnist-test-class", "1", img[0]}, 2, "--mnist-test-class applies to --mnist-test K"},
+		{[]string{"project", "--run", run, "--out", fresh(), "--mnist-test", "2", "--mnist-test-class", "10"}, 2, "want digits 0-9"},
 		{[]string{"project", "--run", run, "--out", fresh(), "/no/such.png"}, 2, "no such image"},
 		{[]string{"project", "--run", run, "--out", fresh(), notImage}, 2, "not a readable image"},
 		{[]string{"project", "--run", run, "--out", fresh(), "--loss", "l3", img[0]}, 2, "--loss l3"},

@@ -41,7 +41,7 @@ func TestVAEFlags(t *testing.T) {
 	if err != nil || onnx.Meta(m)[models.MetaKind] != "vae" {
 		t.Errorf("exported model: %v, kind %q", err, onnx.Meta(m)[models.MetaKind])
 	}
-	if code, msg := runCLI(t, "--resume", out, "--steps", "3", "--model", "vae", "--recon", "mse"); code != 2 || !strings.Contains(msg, "--recon differs") {
+	if code, msg := runCLI(t, "--resume", out, "--steps", "3", "--model", "vae", "--recon", "mse"); code != 2 || !strings.Contains(msg, "--recon mse differs from the saved run's --recon l1") {
 		t.Errorf("resume with another --recon: exit %d: %s", code, msg)
 	}
 	if code, msg := runCLI(t, "--resume", out, "--steps", "3", "--lr-g", "1e-3"); code != 0 || !strings.Contains(msg, "resuming") {

@@ -5,13 +5,17 @@ package parity_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gogan/gan/infer"
+	"github.com/gogan/gan/internal/approx"
+	"github.com/gogan/gan/internal/testenv"
 	"github.com/gogan/gan/models"
 	"github.com/gogan/gan/train/nn"
 	"github.com/gogan/gan/train/tensor"
@@ -25,6 +29,13 @@ func trained(t *testing.T, s models.Spec, seed uint64) *models.Generator {
 	g, err := models.NewGenerator(s, rng)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if s.Kind == "vae" {
+		v, err := models.NewVAE(s, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g = v.Decoder
 	}
 	nn.Walk(g, func(_ string, m nn.Module) {
 		if bn, ok := m.(*nn.BatchNorm); ok {
@@ -40,9 +51,13 @@ func trained(t *testing.T, s models.Spec, seed uint64) *models.Generator {
 	return g
 }
 
-// For each generator kind, onnxruntime and the Go forward pass agree on the
-// same z within 1e-4 (max abs), with either ConvTranspose form.
+// For each generator kind, a VAE's decoder included, onnxruntime and the
+// Go forward pass agree on the same z within 1e-4 (max abs), with either
+// ConvTranspose form. A runtime that does not load fails the test where
+// it is required (testenv.Runtime), rather than skipping every case.
 func TestExportParity(t *testing.T) {
+	_, _, err := infer.RuntimeVersion("")
+	testenv.Runtime(t, err)
 	specs := []models.Spec{
 		{Kind: "mlp", ZDim: 16, Size: 28, Channels: 1},
 		{Kind: "mlp", ZDim: 8, Size: 32, Channels: 3, Classes: 4},
@@ -50,10 +65,12 @@ func TestExportParity(t *testing.T) {
 		{Kind: "dcgan", ZDim: 32, Size: 32, Channels: 3},
 		{Kind: "dcgan", ZDim: 32, Size: 64, Channels: 3},
 		{Kind: "dcgan", ZDim: 20, Size: 28, Channels: 1, Classes: 10},
+		{Kind: "vae", ZDim: 20, Size: 28, Channels: 1},
+		{Kind: "vae", ZDim: 12, Size: 32, Channels: 3, Classes: 3},
 	}
 	for i, s := range specs {
 		for _, sub := range []bool{false, true} {
-			if sub && s.Kind != "dcgan" {
+			if sub && s.Kind == "mlp" {
 				continue
 			}
 			t.Run(fmt.Sprintf("%s-%d-%dch-classes%d-subpixel=%v", s.Kind, s.Size, s.Channels, s.Classes, sub), func(t *testing.T) {
@@ -71,9 +88,6 @@ func TestExportParity(t *testing.T) {
 					t.Fatal(err)
 				}
 				ig, err := infer.OpenBytes("parity.onnx", buf.Bytes(), infer.WithThreads(1))
-				if errors.Is(err, infer.ErrNoLibrary) {
-					t.Skip(err)
-				}
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -93,14 +107,7 @@ func TestExportParity(t *testing.T) {
 				}
 				var want *tensor.Tensor
 				tensor.NoGrad(func() { want = g.Generate(z, labels) })
-				worst := 0.0
-				for k, v := range want.Data {
-					worst = math.Max(worst, math.Abs(float64(v-got.Data[k])))
-				}
-				t.Logf("max abs difference %.3g", worst)
-				if worst > 1e-4 || len(got.Data) != len(want.Data) {
-					t.Errorf("onnxruntime differs from the Go forward pass by %.3g (> 1e-4)", worst)
-				}
+				approx.Check(t, "onnxruntime against the Go forward pass", got.Data, want.Data, 1e-4)
 			})
 		}
 	}
@@ -115,4 +122,23 @@ func joinQ(s []string) string {
 		out += x
 	}
 	return out
+}
+
+// A library that is not onnxruntime fails the parity test instead of
+// passing it with every case skipped: the test binary runs itself with
+// ONNXRUNTIME_LIB pointing at a file that is not a shared library.
+func TestBrokenRuntimeFails(t *testing.T) {
+	if os.Getenv("GOGAN_PARITY_CHILD") != "" {
+		t.Skip("child run")
+	}
+	fake := filepath.Join(t.TempDir(), "libonnxruntime.so.1")
+	if err := os.WriteFile(fake, []byte("not a shared library"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestExportParity$", "-test.count", "1")
+	cmd.Env = append(os.Environ(), infer.LibraryEnv+"="+fake, "GOGAN_PARITY_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "--- FAIL: TestExportParity") || !strings.Contains(string(out), fake) {
+		t.Errorf("TestExportParity with a broken runtime: %v, want a failure naming %s:\n%s", err, fake, out)
+	}
 }

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/gogan/gan/internal/approx"
 )
 
 func readString(t *testing.T, s string) *results {
@@ -85,7 +87,7 @@ func TestRowsPairing(t *testing.T) {
 				if have {
 					t.Errorf("%s %s vs %q: %s = %v, want missing", tt.metric, tt.unit, tt.vs, side, got)
 				}
-			} else if !have || math.Abs(got-want) > 1e-9 {
+			} else if !have || !approx.Near(got, want, 1e-9) {
 				t.Errorf("%s %s vs %q: %s = %v (present %v), want %v", tt.metric, tt.unit, tt.vs, side, got, have, want)
 			}
 		}

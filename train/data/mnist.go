@@ -83,7 +83,9 @@ func findIDX(dir, name string) (string, error) {
 			return "", fmt.Errorf("mnist: %s: %v", p, err)
 		}
 	}
-	return "", fmt.Errorf("mnist: %s: file not found; run make setup to download MNIST (or set GOGAN_DATA to the data folder)", gz)
+	// Wrapping fs.ErrNotExist lets callers (and tests) tell absent data,
+	// which they may skip, from damaged data, which they must not.
+	return "", fmt.Errorf("mnist: %s: %w; run make setup to download MNIST (or set GOGAN_DATA to the data folder)", gz, fs.ErrNotExist)
 }
 
 // readIDXFile reads an unsigned-byte IDX file, gzip'd or plain, whose magic must be want.

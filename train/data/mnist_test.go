@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gogan/gan/internal/testenv"
 )
 
 // idxBytes encodes an IDX file, gzip'd when zip is set.
@@ -139,7 +143,7 @@ func TestLoadMNISTErrors(t *testing.T) {
 			[]string{lbls, "label 10 of image 2 is not a digit"}, "train"},
 		{"huge header", imgs, idxBytes(t, idxImagesMagic, []int{1 << 20, 1 << 10, 1 << 10}, nil, true),
 			[]string{imgs, "implausible dimensions"}, "train"},
-		{"missing file", "", nil, []string{"t10k-images-idx3-ubyte.gz: file not found; run make setup"}, "test"},
+		{"missing file", "", nil, []string{"t10k-images-idx3-ubyte.gz: file does not exist; run make setup"}, "test"},
 		{"bad split", "", nil, []string{`unknown split "val"`}, "val"},
 	}
 	for _, c := range cases {
@@ -154,6 +158,11 @@ func TestLoadMNISTErrors(t *testing.T) {
 				t.Fatal("no error")
 			}
 			t.Log(err)
+			// Only absent files may read as absent: tests skip on those
+			// and must fail on damaged ones.
+			if absent := c.name == "missing file"; errors.Is(err, fs.ErrNotExist) != absent {
+				t.Errorf("errors.Is(err, fs.ErrNotExist) = %v, want %v", !absent, absent)
+			}
 			for _, w := range c.want {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not contain %q", err, w)
@@ -176,17 +185,12 @@ func TestLoadMNISTErrors(t *testing.T) {
 
 func TestMNISTReal(t *testing.T) {
 	dir := DefaultMNISTDir()
-	if _, err := os.Stat(filepath.Join(dir, "train-labels-idx1-ubyte.gz")); err != nil {
-		t.Skipf("MNIST not found in %s (run make setup): %v", dir, err)
-	}
 	for _, c := range []struct {
 		split    string
 		n, first int
 	}{{"train", 60000, 5}, {"test", 10000, 7}} {
 		ds, err := LoadMNIST(dir, c.split)
-		if err != nil {
-			t.Fatal(err)
-		}
+		testenv.Data(t, err)
 		if ch, h, w := ds.Shape(); ds.Len() != c.n || ch != 1 || h != 28 || w != 28 {
 			t.Fatalf("%s: %d images of (%d,%d,%d), want %d of (1,28,28)", c.split, ds.Len(), ch, h, w, c.n)
 		}

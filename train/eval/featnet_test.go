@@ -2,11 +2,12 @@ package eval
 
 import (
 	"bytes"
-	"math"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/gogan/gan/internal/approx"
+	"github.com/gogan/gan/internal/testenv"
 	"github.com/gogan/gan/train/data"
 )
 
@@ -22,9 +23,7 @@ func shippedNet(t *testing.T) *FeatureNet {
 func mnistTest(t *testing.T) *data.Images {
 	t.Helper()
 	ds, err := data.LoadMNIST(data.DefaultMNISTDir(), "test")
-	if err != nil {
-		t.Skipf("MNIST test set not found (%v); run make setup", err)
-	}
+	testenv.Data(t, err)
 	return ds
 }
 
@@ -57,7 +56,7 @@ func TestShippedFeatureNetAccuracy(t *testing.T) {
 	if acc < 0.99 {
 		t.Errorf("accuracy %.4f, want >= 0.99", acc)
 	}
-	if math.Abs(acc-f.Info.TestAccuracy) > 0.001 || f.Info.TestImages != test.Len() {
+	if !approx.Near(acc, f.Info.TestAccuracy, 0.001) || f.Info.TestImages != test.Len() {
 		t.Errorf("measured %.4f on %d images; the file records %.4f on %d", acc, test.Len(), f.Info.TestAccuracy, f.Info.TestImages)
 	}
 	if c, h, w := f.Input(); c != 1 || h != 28 || w != 28 || len(f.ClassNames()) != 10 || !strings.HasPrefix(f.Name(), "mnist-lenet@") {
@@ -168,7 +167,7 @@ func TestScoreRepeatsAndConverts(t *testing.T) {
 	if len(r.Notices) != 1 || r.Notices[0] != "samples: converted RGB to gray, resized 56x56 to 28x28" {
 		t.Errorf("notices %q", r.Notices)
 	}
-	if math.Abs(r.FID-a.FID) > 1e-3*a.FID {
+	if !approx.Near(r.FID, a.FID, 1e-3*a.FID) {
 		t.Errorf("MNIST enlarged to 56x56 RGB scores FID %.4f, MNIST itself %.4f", r.FID, a.FID)
 	}
 	if _, err := sc.ScoreImages(UniformNoise(301, 1, 28, 28, 1)); err == nil || !strings.Contains(err.Error(), "reference set has only 300") {

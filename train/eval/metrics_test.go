@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/gogan/gan/internal/approx"
 )
 
 func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol*max(1, math.Abs(b)) }
@@ -158,7 +160,7 @@ func TestFIDSampleMatchesClosedForm(t *testing.T) {
 	for i := range m1 {
 		want += (m1[i]-m2[i])*(m1[i]-m2[i]) + (s1[i]-s2[i])*(s1[i]-s2[i])
 	}
-	if math.Abs(got-want) > 0.05 {
+	if !approx.Near(got, want, 0.05) {
 		t.Fatalf("sample FID %.4f, closed form %.4f", got, want)
 	}
 }
@@ -209,7 +211,7 @@ func TestKIDSameAndShifted(t *testing.T) {
 	c := gaussianSample(rng, n, shifted, sd)
 	opt := KIDOptions{Subsets: 20, SubsetSize: 400, Seed: 1}
 	same, diff := KID(a, n, b, n, d, opt), KID(a, n, c, n, d, opt)
-	if math.Abs(same.Mean) > 3*same.Std+1e-3 || diff.Mean < 10*math.Abs(same.Mean) || diff.Mean-3*diff.Std <= 0 {
+	if !approx.Near(same.Mean, 0, 3*same.Std+1e-3) || diff.Mean < 10*math.Abs(same.Mean) || diff.Mean-3*diff.Std <= 0 {
 		t.Fatalf("KID same distribution %+v, shifted %+v", same, diff)
 	}
 	if again := KID(a, n, c, n, d, opt); again != diff {
@@ -275,7 +277,7 @@ func TestPrecisionRecallPointClouds(t *testing.T) {
 		t.Errorf("one mode of four: precision %.3f (want ~1), recall %.3f (want ~0.25)", p, r)
 	}
 	p2, r2 := PrecisionRecall(one, n, real, n, 2, 3)
-	if math.Abs(p2-r) > 0.05 || math.Abs(r2-p) > 0.05 {
+	if !approx.Near(p2, r, 0.05) || !approx.Near(r2, p, 0.05) {
 		t.Errorf("roles swapped: precision %.3f recall %.3f; want %.3f and %.3f", p2, r2, r, p)
 	}
 	p, r = PrecisionRecall(real, n, full, n, 2, 3)

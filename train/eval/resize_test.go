@@ -1,9 +1,10 @@
 package eval
 
 import (
-	"math"
 	"strings"
 	"testing"
+
+	"github.com/gogan/gan/internal/approx"
 )
 
 func TestConvertShapes(t *testing.T) {
@@ -18,7 +19,7 @@ func TestConvertShapes(t *testing.T) {
 			t.Fatalf("resize to %v: %+v %v", size, out, err)
 		}
 		for _, v := range out.Data {
-			if math.Abs(float64(v)-0.25) > 1e-6 {
+			if !approx.Near(float64(v), 0.25, 1e-6) {
 				t.Fatalf("resize to %v: constant 0.25 became %v", size, v)
 			}
 		}
@@ -36,7 +37,7 @@ func TestConvertShapes(t *testing.T) {
 	}}
 	half, _, _ := Convert(board, 1, 2, 2)
 	for i, want := range []float32{1, -1, -0.75, 0.875} {
-		if math.Abs(float64(half.Data[i]-want)) > 1e-6 {
+		if !approx.Near(float64(half.Data[i]), float64(want), 1e-6) {
 			t.Fatalf("halved board %v, want [1 -1 -0.75 0.875]", half.Data)
 		}
 	}
@@ -49,21 +50,21 @@ func TestConvertShapes(t *testing.T) {
 	}
 	back, _, _ := Convert(big, 1, 4, 4)
 	for i, v := range back.Data {
-		if math.Abs(float64(v-board.Data[i])) > 1e-6 {
+		if !approx.Near(float64(v), float64(board.Data[i]), 1e-6) {
 			t.Fatalf("3x repeated and shrunk back: %v, want %v", back.Data, board.Data)
 		}
 	}
 	// Enlarging interpolates linearly between pixel centres.
 	ramp, _, _ := Convert(Images{N: 1, C: 1, H: 1, W: 2, Data: []float32{0, 1}}, 1, 1, 4)
 	for i, want := range []float32{0, 0.25, 0.75, 1} {
-		if math.Abs(float64(ramp.Data[i]-want)) > 1e-6 {
+		if !approx.Near(float64(ramp.Data[i]), float64(want), 1e-6) {
 			t.Fatalf("enlarged ramp %v, want [0 0.25 0.75 1]", ramp.Data)
 		}
 	}
 	// RGB -> gray is luma; gray -> RGB copies the plane; same shape is a no-op.
 	rgb := Images{N: 1, C: 3, H: 1, W: 1, Data: []float32{1, -1, 0.5}}
 	gray, notice, _ := Convert(rgb, 1, 1, 1)
-	if want := 0.299 - 0.587 + 0.114*0.5; math.Abs(float64(gray.Data[0])-want) > 1e-6 || notice != "converted RGB to gray" {
+	if want := 0.299 - 0.587 + 0.114*0.5; !approx.Near(float64(gray.Data[0]), want, 1e-6) || notice != "converted RGB to gray" {
 		t.Errorf("luma %v (want %v), notice %q", gray.Data, want, notice)
 	}
 	rgb3, _, _ := Convert(gray, 3, 1, 1)

@@ -1,10 +1,11 @@
 package eval
 
 import (
-	"math"
 	"strings"
 	"testing"
 
+	"github.com/gogan/gan/internal/approx"
+	"github.com/gogan/gan/internal/testenv"
 	"github.com/gogan/gan/train/data"
 )
 
@@ -39,7 +40,7 @@ func TestLaplacianVarianceKnownImages(t *testing.T) {
 	}
 	for _, c := range cases {
 		v, err := LaplacianVariance(c.im)
-		if err != nil || len(v) != 1 || math.Abs(v[0]-c.want) > 1e-9 {
+		if err != nil || len(v) != 1 || !approx.Near(v[0], c.want, 1e-9) {
 			t.Errorf("%s: %v (%v), want %v", c.name, v, err, c.want)
 		}
 	}
@@ -52,7 +53,7 @@ func TestLaplacianVarianceKnownImages(t *testing.T) {
 	for _, x := range xs {
 		want += (x - m) * (x - m) / 4
 	}
-	if math.Abs(v[0]-want) > 1e-9 {
+	if !approx.Near(v[0], want, 1e-9) {
 		t.Errorf("dot: %v, want %v", v[0], want)
 	}
 	// Only luminance counts: pure green weighs 0.587.
@@ -61,7 +62,7 @@ func TestLaplacianVarianceKnownImages(t *testing.T) {
 		green.Data[p], green.Data[36+p], green.Data[72+p] = -1, float32(2*checker(p/6, p%6)-1), -1
 	}
 	v, _ = LaplacianVariance(green)
-	if math.Abs(v[0]-16*0.587*0.587) > 1e-9 {
+	if !approx.Near(v[0], 16*0.587*0.587, 1e-9) {
 		t.Errorf("green checkerboard: %v, want %v", v[0], 16*0.587*0.587)
 	}
 }
@@ -116,9 +117,7 @@ func boxBlur(im Images) Images {
 // raises it far above: the measure orders images as the eye does.
 func TestSharpnessOrdersBlurAndNoise(t *testing.T) {
 	ds, err := data.LoadMNIST(data.DefaultMNISTDir(), "test")
-	if err != nil {
-		t.Skipf("MNIST not found (%v)", err)
-	}
+	testenv.Data(t, err)
 	real, err := SampleDataset(ds, 300, 1)
 	if err != nil {
 		t.Fatal(err)

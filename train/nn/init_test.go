@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/gogan/gan/internal/approx"
 	"github.com/gogan/gan/train/nn"
 	"github.com/gogan/gan/train/tensor"
 )
@@ -44,7 +45,7 @@ func TestDCGANInit(t *testing.T) {
 	}{{"conv", conv.Weight}, {"convT", convT.Weight}, {"linear", lin.Weight}} {
 		mean, std, _ := moments(c.t.Data)
 		// Standard error of the std estimate is ~0.02/sqrt(2n).
-		if math.Abs(mean) > 5*0.02/math.Sqrt(float64(c.t.Numel())) || !near(std, 0.02, 0.03) {
+		if !approx.Near(mean, 0, 5*0.02/math.Sqrt(float64(c.t.Numel()))) || !near(std, 0.02, 0.03) {
 			t.Errorf("%s weight: mean %.3g std %.4g, want N(0, 0.02^2)", c.name, mean, std)
 		}
 	}
@@ -99,7 +100,7 @@ func TestDefaultInit(t *testing.T) {
 	} {
 		bound := 1 / math.Sqrt(float64(c.fan)) * (1 + 1e-7) // float32 rounding
 		mean, std, maxAbs := moments(c.w.Data)
-		if maxAbs > bound || maxAbs < 0.99*bound || !near(std, bound/math.Sqrt(3), 0.02) || math.Abs(mean) > 0.01*bound {
+		if maxAbs > bound || maxAbs < 0.99*bound || !near(std, bound/math.Sqrt(3), 0.02) || !approx.Near(mean, 0, 0.01*bound) {
 			t.Errorf("%s weight: mean %.3g std %.4g max %.4g; want U(-%.4g, %.4g)", c.name, mean, std, maxAbs, bound, bound)
 		}
 		_, _, maxAbs = moments(c.b.Data)
@@ -126,7 +127,7 @@ func TestKaimingXavier(t *testing.T) {
 	} {
 		c.init()
 		mean, std, maxAbs := moments(w.Data)
-		if !near(std, c.std, 0.01) || math.Abs(mean) > 0.01*c.std {
+		if !near(std, c.std, 0.01) || !approx.Near(mean, 0, 0.01*c.std) {
 			t.Errorf("%s: mean %.3g std %.5g, want 0 and %.5g", c.name, mean, std, c.std)
 		}
 		if c.bound > 0 && (maxAbs > c.bound*(1+1e-7) || maxAbs < 0.999*c.bound) {

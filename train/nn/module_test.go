@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gogan/gan/internal/approx"
 	"github.com/gogan/gan/train/nn"
 	"github.com/gogan/gan/train/tensor"
 )
@@ -295,10 +296,10 @@ func TestTrainEvalBatchNorm(t *testing.T) {
 			}
 		}
 		mean, vr := sum/32, sq/32
-		if math.Abs(mean) > 1e-4 || math.Abs(vr-1) > 1e-3 {
+		if !approx.Near(mean, 0, 1e-4) || !approx.Near(vr, 1, 1e-3) {
 			t.Errorf("train channel %d: normalised mean %.3g var %.5g, want 0 and 1", ch, mean, vr)
 		}
-		if want := 0.1 * xs / 32; math.Abs(float64(bn.RunningMean.Data[ch])-want) > 1e-5 {
+		if want := 0.1 * xs / 32; !approx.Near(float64(bn.RunningMean.Data[ch]), want, 1e-5) {
 			t.Errorf("running_mean[%d] = %v, want %v", ch, bn.RunningMean.Data[ch], want)
 		}
 	}
@@ -320,7 +321,7 @@ func TestTrainEvalBatchNorm(t *testing.T) {
 		ch := i / s % c
 		want := (float64(x.Data[i])-float64(bn.RunningMean.Data[ch]))/math.Sqrt(float64(bn.RunningVar.Data[ch])+1e-5)*
 			float64(bn.Weight.Data[ch]) + float64(bn.Bias.Data[ch])
-		if math.Abs(float64(v)-want) > 1e-5*(1+math.Abs(want)) {
+		if !approx.Near(float64(v), want, 1e-5*(1+math.Abs(want))) {
 			t.Fatalf("eval y[%d] = %v, want %v", i, v, want)
 		}
 	}
@@ -368,7 +369,7 @@ func TestDropoutModes(t *testing.T) {
 			t.Fatalf("train dropout value %v, want 0 or 4/3", v)
 		}
 	}
-	if frac := float64(zeros) / 4000; math.Abs(frac-0.25) > 0.03 {
+	if frac := float64(zeros) / 4000; !approx.Near(frac, 0.25, 0.03) {
 		t.Errorf("dropped fraction %.3f, want 0.25", frac)
 	}
 	nn.SetTraining(m, false)
@@ -396,7 +397,7 @@ func TestActivationsAndShapes(t *testing.T) {
 	} {
 		y := c.m.Forward(x)
 		for i, v := range x.Data {
-			if want := c.f(v); math.Abs(float64(y.Data[i]-want)) > 1e-6 {
+			if want := c.f(v); !approx.Near(float64(y.Data[i]), float64(want), 1e-6) {
 				t.Fatalf("%T(%v) = %v, want %v", c.m, v, y.Data[i], want)
 			}
 		}

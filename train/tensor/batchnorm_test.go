@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/gogan/gan/internal/approx"
 	T "github.com/gogan/gan/train/tensor"
 	"github.com/gogan/gan/train/tensor/tensortest"
 )
@@ -52,19 +53,19 @@ func TestBatchNormTraining(t *testing.T) {
 				xm, xv, m := channelStats(x, ch)
 				ym, yv, _ := channelStats(y, ch)
 				g, b := float64(gamma.Data[ch]), float64(beta.Data[ch])
-				if math.Abs(ym-b) > 1e-4 {
+				if !approx.Near(ym, b, 1e-4) {
 					t.Errorf("channel %d: output mean %v, want %v", ch, ym, b)
 				}
 				wantVar := g * g * xv / (xv + eps)
-				if math.Abs(yv-wantVar) > 1e-4*wantVar {
+				if !approx.Near(yv, wantVar, 1e-4*wantVar) {
 					t.Errorf("channel %d: output var %v, want %v", ch, yv, wantVar)
 				}
 				wantRM := 0.9*0.5 + 0.1*xm
 				wantRV := 0.9*2 + 0.1*xv*float64(m)/float64(m-1)
-				if math.Abs(float64(runMean.Data[ch])-wantRM) > 1e-5*math.Max(1, math.Abs(wantRM)) {
+				if !approx.Near(float64(runMean.Data[ch]), wantRM, 1e-5*math.Max(1, math.Abs(wantRM))) {
 					t.Errorf("channel %d: running mean %v, want %v", ch, runMean.Data[ch], wantRM)
 				}
-				if math.Abs(float64(runVar.Data[ch])-wantRV) > 1e-5*wantRV {
+				if !approx.Near(float64(runVar.Data[ch]), wantRV, 1e-5*wantRV) {
 					t.Errorf("channel %d: running var %v, want %v (unbiased)", ch, runVar.Data[ch], wantRV)
 				}
 			}
@@ -73,7 +74,7 @@ func TestBatchNormTraining(t *testing.T) {
 			for ch := range c {
 				_, xv, _ := channelStats(x, ch)
 				ym, yv, _ := channelStats(y, ch)
-				if math.Abs(ym) > 1e-4 || math.Abs(yv-xv/(xv+eps)) > 1e-4 {
+				if !approx.Near(ym, 0, 1e-4) || !approx.Near(yv, xv/(xv+eps), 1e-4) {
 					t.Errorf("affine=false channel %d: mean %v var %v, want 0 and 1", ch, ym, yv)
 				}
 			}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gogan/gan/internal/approx"
 	T "github.com/gogan/gan/train/tensor"
 	"github.com/gogan/gan/train/tensor/tensortest"
 )
@@ -438,7 +439,7 @@ func TestIm2colCol2im(t *testing.T) {
 		for i, v := range img {
 			rhs += float64(v) * float64(back[i]-base[i])
 		}
-		if math.Abs(lhs-rhs) > 1e-4*(1+math.Abs(lhs)) {
+		if !approx.Near(lhs, rhs, 1e-4*(1+math.Abs(lhs))) {
 			t.Errorf("%v: <Im2col x, y> = %v, <x, Col2im y> = %v", k, lhs, rhs)
 		}
 	}

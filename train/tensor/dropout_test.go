@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/gogan/gan/internal/approx"
 	T "github.com/gogan/gan/train/tensor"
 	"github.com/gogan/gan/train/tensor/tensortest"
 )
@@ -23,7 +24,7 @@ func TestDropout(t *testing.T) {
 			t.Fatalf("element %d: %v from %v is neither dropped nor scaled by 1/(1-p)", i, v, x.Data[i])
 		}
 	}
-	if frac := float64(kept) / float64(x.Numel()); math.Abs(frac-(1-p)) > 0.02 {
+	if frac := float64(kept) / float64(x.Numel()); !approx.Near(frac, (1 - p), 0.02) {
 		t.Errorf("kept %.3f of elements, want about %.2f", frac, 1-p)
 	}
 	// The same seed draws the same mask; backward uses it.
@@ -32,7 +33,7 @@ func TestDropout(t *testing.T) {
 	for i, g := range x.Grad.Data {
 		if want := float32(0); y.Data[i] != 0 {
 			want = 1 / (1 - p)
-			if math.Abs(float64(g-want)) > 1e-6 {
+			if !approx.Near(float64(g), float64(want), 1e-6) {
 				t.Fatalf("grad %d = %v, want %v", i, g, want)
 			}
 		} else if g != want {

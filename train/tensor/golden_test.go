@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gogan/gan/internal/approx"
 	"github.com/gogan/gan/train/tensor"
 	"github.com/gogan/gan/train/tensor/tensortest"
 )
@@ -307,7 +308,7 @@ func TestGoldenDCGAN(t *testing.T) {
 		for _, v := range w.Data {
 			sum += float64(v)
 		}
-		if math.Abs(sum-init[2]) > 1e-9*math.Max(1, math.Abs(init[2])) {
+		if !approx.Near(sum, init[2], 1e-9*math.Max(1, math.Abs(init[2]))) {
 			t.Fatalf("%s: generated parameters sum to %v, the script's to %v: paramStream differs from scripts/fixtures.py", p.name, sum, init[2])
 		}
 		m.p[p.name] = w

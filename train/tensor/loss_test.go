@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/gogan/gan/internal/approx"
 	T "github.com/gogan/gan/train/tensor"
 	"github.com/gogan/gan/train/tensor/tensortest"
 )
@@ -36,7 +37,7 @@ func TestLossValues(t *testing.T) {
 		if c.got.Rank() != 0 {
 			t.Errorf("%s: shape %v, want a scalar", c.name, c.got.Shape())
 		}
-		if d := math.Abs(float64(c.got.Item() - c.want)); d > 1e-6*math.Max(1, math.Abs(float64(c.want))) {
+		if !approx.NearRel(float64(c.got.Item()), float64(c.want), 1e-6) {
 			t.Errorf("%s = %v, want %v", c.name, c.got.Item(), c.want)
 		}
 	}

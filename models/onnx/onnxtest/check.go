@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/gogan/gan/internal/testenv"
 )
 
 // Python is the interpreter with python3-onnx: Debian's, not whatever
@@ -36,14 +38,14 @@ func HaveChecker() (bool, string) {
 }
 
 // Check runs onnx.checker.check_model(path, full_check=True) on every path
-// and fails t on any complaint. It skips t when python3-onnx is missing.
+// and fails t on any complaint. When python3-onnx is missing it skips t,
+// or fails it under CI (testenv.Checker).
 // It returns, per path, the lines "output_name dims" with the shapes
 // strict shape inference gives the graph outputs ("N,1,28,28").
 func Check(t testing.TB, paths ...string) map[string][]string {
 	t.Helper()
-	if ok, why := HaveChecker(); !ok {
-		t.Skip("ONNX checker unavailable: " + why)
-	}
+	ok, why := HaveChecker()
+	testenv.Checker(t, ok, why)
 	out, err := exec.Command(Python, append([]string{"-c", checkScript}, paths...)...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("onnx checker rejected the model: %v\n%s", err, out)

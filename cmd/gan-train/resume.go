@@ -1,0 +1,112 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/gogan/gan/train"
+)
+
+// changeable are the flags a resumed run may give with a new value: how
+// long the run trains (--steps, --epochs) and this session's time limits
+// (--max-time, --snapshot-at, measured on the run's whole training time).
+var changeable = []string{"resume", "steps", "epochs", "max-time", "snapshot-at"}
+
+// resumeConfig reads a run's settings and checks every other flag given
+// against them, value by value: each must repeat its saved value. A flag
+// that names no saved setting (one added later, say) is refused too, so
+// that nothing given with --resume is silently ignored.
+func resumeConfig(c *cli.Context, dir string) (train.Config, error) {
+	path := filepath.Join(dir, "config.json")
+	saved, err := train.ReadConfig(path)
+	if err != nil {
+		return saved, train.UsageError{Err: fmt.Errorf("--resume %s: %v", dir, err)}
+	}
+	may := "only " + flagList(changeable[1:]) + " may change"
+	for _, f := range c.FlagNames() {
+		if !c.IsSet(f) || slices.Contains(changeable, f) {
+			continue
+		}
+		want, ok := savedFlag(f, saved)
+		if !ok {
+			return saved, train.UsageError{Err: fmt.Errorf("--%s cannot be given with --resume: the run keeps the settings in %s; %s", f, path, may)}
+		}
+		got := fmt.Sprint(c.Value(f))
+		if f == "data" {
+			got, want = filepath.Clean(got), filepath.Clean(want)
+		}
+		if got != want {
+			if want == "" {
+				want = `"" (unset for this model)`
+			}
+			return saved, train.UsageError{Err: fmt.Errorf("--%s %s differs from the saved run's --%s %s (%s); a resumed run keeps its settings: %s",
+				f, got, f, want, path, may)}
+		}
+	}
+	switch {
+	case c.IsSet("steps"):
+		saved.Steps, saved.Epochs = c.Int("steps"), 0
+	case c.IsSet("epochs"):
+		saved.Epochs, saved.Steps = c.Int("epochs"), 0
+	}
+	return saved, nil
+}
+
+// savedFlag is the value a flag has in a saved config, written as the flag
+// prints (fmt.Sprint of its value), and whether the flag is a setting.
+func savedFlag(flag string, s train.Config) (string, bool) {
+	v := map[string]any{
+		"data": s.Data, "strict": s.Strict, "image-size": s.Model.Size, "channels": s.Model.Channels,
+		"model": s.Model.Kind, "conditional": s.Conditional, "z-dim": s.Model.ZDim,
+		"loss": string(s.Loss), "recon": string(s.Recon), "beta": s.Beta,
+		"r1": s.R1, "gp-weight": s.GPWeight, "ema": s.EMA, "label-smoothing": s.Smooth, "d-steps": s.DSteps,
+		"batch-size": s.BatchSize, "lr-g": s.LrG, "lr-d": s.LrD, "beta1": s.Beta1, "beta2": s.Beta2,
+		"seed": s.Seed, "threads": s.Threads,
+		"sample-every": s.SampleEvery, "checkpoint-every": s.CkptEvery, "eval-every": s.EvalEvery,
+	}[flag]
+	if v == nil {
+		return "", false
+	}
+	return fmt.Sprint(v), true
+}
+
+// checkResumeLength refuses a --steps or --epochs that ends the run before
+// the step its checkpoint has reached, before the run folder is touched.
+// A folder without a readable checkpoint is left to Restore to explain.
+func checkResumeLength(c *cli.Context, cfg train.Config, images int, dir string) error {
+	ck, err := train.ReadCheckpoint(filepath.Join(dir, "checkpoints", "latest.ckpt"))
+	if err != nil {
+		return nil
+	}
+	total := cfg.TotalSteps(images)
+	if done := ck.Meta.Step; done > total {
+		given := fmt.Sprintf("--steps %d", cfg.Steps)
+		if cfg.Steps == 0 {
+			given = fmt.Sprintf("--epochs %d (%d steps)", cfg.Epochs, total)
+		}
+		if !c.IsSet("steps") && !c.IsSet("epochs") {
+			given = "the saved length, " + given + ","
+		}
+		return train.UsageError{Err: fmt.Errorf("%s is fewer than the %d steps the run in %s has trained; give a larger --steps or --epochs to continue it",
+			given, done, dir)}
+	}
+	return nil
+}
+
+func flagList(names []string) string {
+	var b strings.Builder
+	for i, n := range names {
+		switch {
+		case i == len(names)-1 && i > 0:
+			b.WriteString(" and ")
+		case i > 0:
+			b.WriteString(", ")
+		}
+		b.WriteString("--" + n)
+	}
+	return b.String()
+}
