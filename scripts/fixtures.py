@@ -5,9 +5,10 @@ Run from the repository root with the system Python (torch 1.13):
 
     /usr/bin/python3 scripts/fixtures.py
 
-It rewrites train/tensor/testdata/*.npz (and the .npz reader's own sample,
-train/tensor/tensortest/testdata/npy_formats.npz); golden_test.go compares the engine
-against them per tensor by relative norm ||got-want||/||want||.
+It rewrites train/tensor/testdata/*.npz, train/nn/testdata/spectralnorm.npz
+(and the .npz reader's own sample, train/tensor/tensortest/testdata/npy_formats.npz);
+the golden tests compare the engine against them per tensor by relative norm
+||got-want||/||want||.
 
 Every input is drawn in float32 and only then widened to float64, so the
 float32 engine sees exactly the inputs PyTorch saw. Op cases store their
@@ -76,8 +77,8 @@ def savez(path, arrays):
             zf.writestr(info, buf.getvalue())
 
 
-def save(fname, arrays):
-    path = os.path.join(OUT, fname)
+def save(fname, arrays, out_dir=OUT):
+    path = os.path.join(out_dir, fname)
     out = {}
     for k, v in arrays.items():
         v = np.asarray(v)
@@ -405,6 +406,104 @@ def dcgan_case(rng):
     save("dcgan.npz", arrays)
 
 
+# ---------------------------------------------------------------- spectral norm
+
+NN_OUT = os.path.join(os.path.dirname(os.path.dirname(OUT)), "nn", "testdata")
+
+SN_CASES = [
+    # name, module factory, input shape (None: embedding indices)
+    ("linear", lambda: nn.Linear(6, 4), (3, 6)),
+    ("conv2d", lambda: nn.Conv2d(3, 4, 3, 1, 1), (2, 3, 5, 5)),
+    ("convtranspose2d", lambda: nn.ConvTranspose2d(3, 2, 4, 2, 1), (2, 3, 3, 3)),
+    ("embedding", lambda: nn.Embedding(5, 3), None),
+]
+SN_STEPS, SN_LR = 3, 0.5
+SN_IDX = [1, 4, 1, 0]
+
+
+def sn_run(dt, make, state0, xs, w_outs, x_eval):
+    """SN_STEPS training steps of torch.nn.utils.spectral_norm(m): forward
+    (one power step), the gradients of L = sum(w_out * y) with respect to x,
+    weight_orig and bias, the gradient of R1 = sum((dL/dx)^2) with respect
+    to weight_orig (double backward), then SGD on weight_orig and bias. Then
+    one eval-mode forward, which must leave u and v alone."""
+    m = nn.utils.spectral_norm(make().to(dt))
+    with torch.no_grad():
+        for k, v in m.state_dict().items():
+            v.copy_(torch.tensor(state0[k], dtype=dt))
+    m.train()
+    out = {}
+    params = dict(m.named_parameters())
+    for t, (x, w_out) in enumerate(zip(xs, w_outs)):
+        if x.dtype.kind == "f":
+            tx = torch.tensor(x, dtype=dt, requires_grad=True)
+        else:
+            tx = torch.tensor(x)
+        y = m(tx)
+        loss = (y * torch.tensor(w_out, dtype=dt)).sum()
+        live = ([tx] if tx.is_floating_point() else []) + [params[k] for k in sorted(params)]
+        gs = torch.autograd.grad(loss, live, create_graph=tx.is_floating_point())
+        res = dict(zip((["x"] if tx.is_floating_point() else []) + sorted(params), gs))
+        out[f"step{t}/y"] = npy(y)
+        for k, g in res.items():
+            out[f"step{t}/grad_{k}"] = npy(g)
+        if tx.is_floating_point():
+            r1 = (res["x"] ** 2).sum()
+            (gr,) = torch.autograd.grad(r1, [params["weight_orig"]])
+            out[f"step{t}/r1_grad_weight_orig"] = npy(gr)
+        out[f"step{t}/weight_u"] = npy(m.weight_u)
+        out[f"step{t}/weight_v"] = npy(m.weight_v)
+        with torch.no_grad():
+            for k in params:
+                params[k] -= SN_LR * res[k]
+    m.eval()
+    tx = torch.tensor(x_eval, dtype=dt) if x_eval.dtype.kind == "f" else torch.tensor(x_eval)
+    out["eval/y"] = npy(m(tx))
+    out["eval/weight_u"] = npy(m.weight_u)
+    for k, v in m.state_dict().items():
+        out[f"final/{k}"] = npy(v)
+    return out
+
+
+def spectral_norm_cases():
+    # Its own stream, so the other fixtures stay as they were.
+    rng = np.random.default_rng(20260301)
+    arrays = {}
+    for name, make, xshape in SN_CASES:
+        torch.manual_seed(0)
+        proto = nn.utils.spectral_norm(make())
+        state0 = {}
+        for k, v in proto.state_dict().items():
+            a = randn(rng, *v.shape, std=0.5)
+            if k in ("weight_u", "weight_v"):
+                a = (a / np.linalg.norm(a.astype(np.float64))).astype(np.float32)
+            state0[k] = a
+        if xshape is None:
+            xs = [np.array(SN_IDX, dtype=np.int64) for _ in range(SN_STEPS)]
+            x_eval = np.array(SN_IDX[::-1], dtype=np.int64)
+        else:
+            xs = [randn(rng, *xshape) for _ in range(SN_STEPS)]
+            x_eval = randn(rng, *xshape)
+        with torch.no_grad():
+            yshape = proto(torch.tensor(xs[0])).shape
+        w_outs = [randn(rng, *yshape) for _ in range(SN_STEPS)]
+        want = sn_run(torch.float64, make, state0, xs, w_outs, x_eval)
+        got32 = sn_run(torch.float32, make, state0, xs, w_outs, x_eval)
+        note_f32("spectralnorm", got32, want)
+        for k, v in state0.items():
+            arrays[f"{name}/init/{k}"] = v
+        for t in range(SN_STEPS):
+            arrays[f"{name}/step{t}/x"] = xs[t]
+            arrays[f"{name}/step{t}/w_out"] = w_outs[t]
+        arrays[f"{name}/eval/x"] = x_eval
+        for k, v in want.items():
+            arrays[f"{name}/{k}"] = v
+    arrays["steps"] = [SN_STEPS]
+    arrays["lr"] = [SN_LR]
+    os.makedirs(NN_OUT, exist_ok=True)
+    save("spectralnorm.npz", arrays, NN_OUT)
+
+
 # ---------------------------------------------------------------- npy formats
 
 def npy_formats():
@@ -432,6 +531,7 @@ def main():
     batchnorm_cases(rng)
     pool_cases(rng)
     dcgan_case(rng)
+    spectral_norm_cases()
     npy_formats()
     print("PyTorch float32 vs float64, worst relative norm per case:")
     for case, (r, name) in sorted(_f32_worst.items()):

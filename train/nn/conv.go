@@ -10,8 +10,9 @@ import (
 // for both axes: (N,C,H,W) -> (N,F,H',W').
 type Conv2d struct {
 	In, Out, Kernel, Stride, Pad int
-	Weight                       *tensor.Tensor // (F,C,k,k)
+	Weight                       *tensor.Tensor // (F,C,k,k); weight_orig under spectral norm
 	Bias                         *tensor.Tensor // (F), or nil
+	spectral
 }
 
 // NewConv2d returns a convolution with PyTorch's default initialisation
@@ -28,19 +29,21 @@ func NewConv2d(in, out, kernel, stride, pad int, bias bool, rng *rand.Rand) *Con
 
 // Forward convolves x.
 func (c *Conv2d) Forward(x *tensor.Tensor) *tensor.Tensor {
-	return tensor.Conv2d(x, c.Weight, c.Bias, c.Stride, c.Pad)
+	return tensor.Conv2d(x, c.weight(c.Weight), c.Bias, c.Stride, c.Pad)
 }
 
-// Params returns weight and, if present, bias.
-func (c *Conv2d) Params() []Param { return weightBias(c.Weight, c.Bias) }
+// Params returns weight and, if present, bias (bias and weight_orig under
+// spectral norm).
+func (c *Conv2d) Params() []Param { return c.params(c.Weight, c.Bias) }
 
 // ConvTranspose2d is torch.nn.ConvTranspose2d with square kernels:
 // (N,C,H,W) -> (N,F,(H-1)*stride-2*pad+k+outPad, ...). The weight is laid
 // out (C,F,k,k) as in PyTorch.
 type ConvTranspose2d struct {
 	In, Out, Kernel, Stride, Pad, OutPad int
-	Weight                               *tensor.Tensor // (C,F,k,k)
+	Weight                               *tensor.Tensor // (C,F,k,k); weight_orig under spectral norm
 	Bias                                 *tensor.Tensor // (F), or nil
+	spectral
 }
 
 // NewConvTranspose2d returns a transposed convolution with PyTorch's
@@ -57,8 +60,9 @@ func NewConvTranspose2d(in, out, kernel, stride, pad, outPad int, bias bool, rng
 
 // Forward applies the transposed convolution to x.
 func (c *ConvTranspose2d) Forward(x *tensor.Tensor) *tensor.Tensor {
-	return tensor.ConvTranspose2d(x, c.Weight, c.Bias, c.Stride, c.Pad, c.OutPad)
+	return tensor.ConvTranspose2d(x, c.weight(c.Weight), c.Bias, c.Stride, c.Pad, c.OutPad)
 }
 
-// Params returns weight and, if present, bias.
-func (c *ConvTranspose2d) Params() []Param { return weightBias(c.Weight, c.Bias) }
+// Params returns weight and, if present, bias (bias and weight_orig under
+// spectral norm).
+func (c *ConvTranspose2d) Params() []Param { return c.params(c.Weight, c.Bias) }

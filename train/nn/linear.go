@@ -11,8 +11,9 @@ import (
 // x is (N, in), or (..., in) with any leading dimensions.
 type Linear struct {
 	In, Out int
-	Weight  *tensor.Tensor // (Out, In)
+	Weight  *tensor.Tensor // (Out, In); weight_orig under spectral norm
 	Bias    *tensor.Tensor // (Out), or nil
+	spectral
 }
 
 // NewLinear returns a Linear layer with PyTorch's default initialisation
@@ -35,7 +36,7 @@ func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
 	if x.Rank() != 2 {
 		x2 = tensor.Reshape(x, -1, l.In)
 	}
-	y := tensor.MatMul(x2, l.Weight, false, true)
+	y := tensor.MatMul(x2, l.weight(l.Weight), false, true)
 	if l.Bias != nil {
 		y = tensor.Add(y, l.Bias)
 	}
@@ -46,8 +47,9 @@ func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return y
 }
 
-// Params returns weight and, if present, bias.
-func (l *Linear) Params() []Param { return weightBias(l.Weight, l.Bias) }
+// Params returns weight and, if present, bias (bias and weight_orig under
+// spectral norm).
+func (l *Linear) Params() []Param { return l.params(l.Weight, l.Bias) }
 
 func weightBias(w, b *tensor.Tensor) []Param {
 	ps := []Param{{"weight", w}}
@@ -60,7 +62,8 @@ func weightBias(w, b *tensor.Tensor) []Param {
 // Embedding maps integer indices to rows of a (V, D) table, like
 // torch.nn.Embedding (initialised N(0, 1)).
 type Embedding struct {
-	Weight *tensor.Tensor // (V, D)
+	Weight *tensor.Tensor // (V, D); weight_orig under spectral norm
+	spectral
 }
 
 // NewEmbedding returns a V-row table of D-vectors drawn from rng.
@@ -78,7 +81,7 @@ func (e *Embedding) Lookup(idx []int) *tensor.Tensor {
 			panic(fmt.Sprintf("nn: Embedding(%d, %d): index %d out of range", v, e.Weight.Dim(1), i))
 		}
 	}
-	return tensor.Embedding(e.Weight, idx)
+	return tensor.Embedding(e.weight(e.Weight), idx)
 }
 
 // Forward treats x's values as indices (class labels stored as float32)
@@ -96,5 +99,5 @@ func (e *Embedding) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return tensor.Reshape(y, shape...)
 }
 
-// Params returns the table as "weight".
-func (e *Embedding) Params() []Param { return []Param{{"weight", e.Weight}} }
+// Params returns the table as "weight" ("weight_orig" under spectral norm).
+func (e *Embedding) Params() []Param { return e.params(e.Weight, nil) }
