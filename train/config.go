@@ -32,7 +32,9 @@ type Config struct {
 	Seed        uint64      `json:"seed"`
 	Threads     int         `json:"threads"`
 	EMA         float64     `json:"ema"`
+	EMAWarmup   bool        `json:"ema_warmup,omitempty"` // absent (older configs): no warm-up
 	R1          float64     `json:"r1"`
+	R1Every     int         `json:"r1_every,omitempty"` // lazy R1; absent (older configs), 0 or 1: every D update
 	GPWeight    float64     `json:"gp_weight"`
 	Smooth      float64     `json:"label_smoothing"` // real target = 1 - Smooth
 	SampleEvery int         `json:"sample_every"`
@@ -82,7 +84,7 @@ func (c Config) IsVAE() bool { return c.Model.Kind == "vae" }
 // VAEHyper returns the VAE's settings of the config.
 func (c Config) VAEHyper() VAEHyper {
 	return VAEHyper{Recon: c.Recon, Beta: c.Beta, ZDim: c.Model.ZDim, LrDec: c.LrG, LrEnc: c.LrD,
-		Beta1: c.Beta1, Beta2: c.Beta2, EMA: c.EMA}
+		Beta1: c.Beta1, Beta2: c.Beta2, EMA: c.EMA, EMAWarmup: c.EMAWarmup}
 }
 
 // Hyper returns the loop settings of the config.
@@ -90,7 +92,8 @@ func (c Config) Hyper() Hyper {
 	return Hyper{
 		Loss: c.Loss, ZDim: c.Model.ZDim, Classes: c.Model.Classes, DSteps: c.DSteps,
 		LrG: c.LrG, LrD: c.LrD, Beta1: c.Beta1, Beta2: c.Beta2,
-		GPWeight: c.GPWeight, R1: c.R1, EMA: c.EMA, RealLabel: 1 - c.Smooth,
+		GPWeight: c.GPWeight, R1: c.R1, R1Every: c.R1Every, EMA: c.EMA, EMAWarmup: c.EMAWarmup,
+		RealLabel: 1 - c.Smooth,
 	}
 }
 
@@ -126,6 +129,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--r1 %g: must not be negative", c.R1)
 	case c.GPWeight < 0 || math.IsNaN(c.GPWeight) || math.IsInf(c.GPWeight, 0):
 		return fmt.Errorf("--gp-weight %g: the gradient penalty weight must be 0 or more (10 is WGAN-GP's)", c.GPWeight)
+	case c.R1Every < 0:
+		return fmt.Errorf("--r1-every %d: must be 1 or more (1 applies R1 on every D update)", c.R1Every)
 	case c.Smooth < 0 || c.Smooth >= 0.5:
 		return fmt.Errorf("--label-smoothing %g: must be in [0, 0.5)", c.Smooth)
 	case c.Epochs < 0 || c.Steps < 0:
@@ -162,8 +167,8 @@ func (c Config) validateObjective() error {
 		return fmt.Errorf("--beta %g: the KL weight must be 0 or more (1 is the ELBO)", c.Beta)
 	case c.DSteps != 1:
 		return fmt.Errorf("--d-steps %d: a VAE has no discriminator", c.DSteps)
-	case c.R1 != 0 || c.GPWeight != 0 || c.Smooth != 0:
-		return fmt.Errorf("--r1, --gp-weight and --label-smoothing apply to GANs, not --model vae")
+	case c.R1 != 0 || c.R1Every > 1 || c.GPWeight != 0 || c.Smooth != 0:
+		return fmt.Errorf("--r1, --r1-every, --gp-weight and --label-smoothing apply to GANs, not --model vae")
 	}
 	return nil
 }

@@ -44,7 +44,9 @@ type Hyper struct {
 	Beta2     float64
 	GPWeight  float64 // WGAN-GP penalty weight (10 by default for wgan-gp)
 	R1        float64 // R1 penalty gamma on real data, any loss; 0 is off
+	R1Every   int     // > 1: lazy R1 on every R1Every-th D update only (r1Weight); 0, 1: every update
 	EMA       float64 // decay of G's moving average; 0 is off
+	EMAWarmup bool    // ramp the decay up over the first steps (see emaDecay)
 	RealLabel float64 // BCE/LSGAN target for real data: 1, or less for one-sided smoothing
 }
 
@@ -181,7 +183,7 @@ func (t *GAN) trainStep(next func() Batch) Stats {
 		} else {
 			tensor.NoGrad(func() { fake = t.G.Generate(z, labels) })
 		}
-		st.LossD, st.DReal, st.DFake = t.dStep(real, fake.Detach(), labels)
+		st.LossD, st.DReal, st.DFake = t.dStep(real, fake.Detach(), labels, t.Step*t.H.DSteps+k)
 	}
 	t.OptG.ZeroGrad()
 	// D's weights take no part in G's update: with them excluded, D's
@@ -209,8 +211,9 @@ func (t *GAN) trainStep(next func() Batch) Stats {
 	return st
 }
 
-// dStep updates D once and returns its loss and mean raw outputs.
-func (t *GAN) dStep(real Batch, fake *tensor.Tensor, fakeLabels []int) (loss, dReal, dFake float64) {
+// dStep makes D update number n (counted from 0 over the run) and returns
+// its loss and mean raw outputs.
+func (t *GAN) dStep(real Batch, fake *tensor.Tensor, fakeLabels []int, n int) (loss, dReal, dFake float64) {
 	t.OptD.ZeroGrad()
 	outR := t.D.Score(real.X, real.Labels)
 	outF := t.D.Score(fake, fakeLabels)
@@ -224,8 +227,8 @@ func (t *GAN) dStep(real Batch, fake *tensor.Tensor, fakeLabels []int) (loss, dR
 		})
 		l = tensor.Add(l, tensor.Scale(GradPenalty(score, mix, 1), float32(t.H.GPWeight)))
 	}
-	if t.H.R1 > 0 {
-		l = tensor.Add(l, tensor.Scale(GradPenalty(score, real.X, -1), float32(t.H.R1/2)))
+	if w := r1Weight(t.H, n); w > 0 {
+		l = tensor.Add(l, tensor.Scale(GradPenalty(score, real.X, -1), float32(w/2)))
 	}
 	l.Backward()
 	t.OptD.Step()
@@ -234,7 +237,26 @@ func (t *GAN) dStep(real Batch, fake *tensor.Tensor, fakeLabels []int) (loss, dR
 
 // updateEMA moves the average toward G: ema = d*ema + (1-d)*g for weights;
 // BatchNorm statistics are averaged the same way.
-func (t *GAN) updateEMA() { emaUpdate(t.EMA, t.G, float32(t.H.EMA)) }
+func (t *GAN) updateEMA() { emaUpdate(t.EMA, t.G, emaDecay(t.H.EMA, t.H.EMAWarmup, t.Step)) }
+
+// r1Weight is the R1 gamma of D update n: h.R1 on every update, or with
+// lazy R1 (StyleGAN2's lazy regularisation) h.R1*h.R1Every on updates
+// 0, R1Every, 2*R1Every, ... and 0 between them, so the penalty's average
+// weight is unchanged at 1/R1Every of its cost. The penalty joins that
+// update's loss rather than taking an optimiser step of its own, so Adam's
+// settings need none of StyleGAN2's adjustment for extra steps.
+func r1Weight(h Hyper, n int) float64 {
+	if h.R1 <= 0 {
+		return 0
+	}
+	if h.R1Every <= 1 {
+		return h.R1
+	}
+	if n%h.R1Every != 0 {
+		return 0
+	}
+	return h.R1 * float64(h.R1Every)
+}
 
 // Parts returns G, D, the moving average and their optimisers (Model).
 func (t *GAN) Parts() Parts {

@@ -76,6 +76,9 @@ func TestResumeIsExact(t *testing.T) {
 			c.Model.Kind, c.Conditional, c.EMA, c.R1, c.Loss = "mlp", true, 0.9, 1, LSGAN
 		}},
 		{"mlp-wgan-gp-2dsteps", func(c *Config) { c.Model.Kind, c.Loss, c.DSteps = "mlp", WGANGP, 2 }},
+		{"dcgan-lazy-r1-ema-warmup-2dsteps", func(c *Config) {
+			c.R1, c.R1Every, c.DSteps, c.EMA, c.EMAWarmup = 1, 3, 2, 0.9, true
+		}},
 		{"vae-bce", func(c *Config) { *c = c.WithVAEDefaults() }},
 		{"vae-mse-cond-ema-beta4", func(c *Config) {
 			*c = c.WithVAEDefaults()
@@ -84,6 +87,10 @@ func TestResumeIsExact(t *testing.T) {
 		{"vae-l1", func(c *Config) {
 			*c = c.WithVAEDefaults()
 			c.Recon = ReconL1
+		}},
+		{"vae-ema-warmup", func(c *Config) {
+			*c = c.WithVAEDefaults()
+			c.EMA, c.EMAWarmup = 0.9, true
 		}},
 	}
 	for _, v := range vs {

@@ -53,6 +53,7 @@ type VAEHyper struct {
 	LrDec, LrEnc float64 // Adam learning rates of the decoder and encoder
 	Beta1, Beta2 float64
 	EMA          float64 // decay of the decoder's moving average; 0 is off
+	EMAWarmup    bool    // ramp the decay up over the first steps (see emaDecay)
 }
 
 // VAE is a variational autoencoder's training state: the network, its two
@@ -142,7 +143,7 @@ func (v *VAE) trainStep(next func() Batch) Stats {
 	v.OptDec.Step()
 	v.OptEnc.Step()
 	if v.EMA != nil {
-		emaUpdate(v.EMA, v.Net.Decoder, float32(v.H.EMA))
+		emaUpdate(v.EMA, v.Net.Decoder, emaDecay(v.H.EMA, v.H.EMAWarmup, v.Step))
 	}
 	v.Step++
 	return Stats{LossD: float64(rec.Item()), LossG: float64(kl.Item()),

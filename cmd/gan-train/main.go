@@ -75,8 +75,10 @@ func newApp(stderr *os.File) *cli.App {
 			&cli.StringFlag{Name: "recon", Value: string(v.Recon), Usage: "--model vae: reconstruction loss mse, l1 or bce (on intensities (x+1)/2), summed over pixels"},
 			&cli.Float64Flag{Name: "beta", Value: v.Beta, Usage: "--model vae: weight of the KL term (1: the ELBO)"},
 			&cli.Float64Flag{Name: "r1", Usage: "R1 gradient penalty `GAMMA` on real data (0: off)"},
+			&cli.IntFlag{Name: "r1-every", Value: 1, Usage: "lazy R1 (StyleGAN2): apply it on every `N`th D update only, weighted by N"},
 			&cli.Float64Flag{Name: "gp-weight", Value: 10, Usage: "gradient penalty weight for wgan-gp"},
 			&cli.Float64Flag{Name: "ema", Usage: "`DECAY` of an exponential moving average of G used for samples and export (e.g. 0.999; 0: off)"},
+			&cli.BoolFlag{Name: "ema-warmup", Usage: "ramp the --ema decay up as min(DECAY, (1+step)/(10+step)), so the average follows G closely early on"},
 			&cli.Float64Flag{Name: "label-smoothing", Usage: "one-sided label smoothing: real target 1-`S` (e.g. 0.1)"},
 			&cli.IntFlag{Name: "d-steps", Value: d.DSteps, Usage: "D updates per G update"},
 			&cli.IntFlag{Name: "epochs", Usage: "epochs to train (default 5 when --steps is not given)"},
@@ -224,7 +226,7 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 	if err := objectiveFromFlags(c, &cfg); err != nil {
 		return cfg, err
 	}
-	cfg.EMA = c.Float64("ema")
+	cfg.EMA, cfg.EMAWarmup = c.Float64("ema"), c.Bool("ema-warmup")
 	cfg.BatchSize = c.Int("batch-size")
 	cfg.Epochs, cfg.Steps = c.Int("epochs"), c.Int("steps")
 	if cfg.Epochs == 0 && cfg.Steps == 0 {
@@ -240,7 +242,7 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 }
 
 // ganOnly are the flags that only a GAN has.
-var ganOnly = []string{"loss", "r1", "gp-weight", "label-smoothing", "d-steps"}
+var ganOnly = []string{"loss", "r1", "r1-every", "gp-weight", "label-smoothing", "d-steps"}
 
 // objectiveFromFlags sets what the model is trained by: a GAN's loss and
 // its settings, or a VAE's reconstruction loss and beta, with the VAE's own
@@ -258,6 +260,9 @@ func objectiveFromFlags(c *cli.Context, cfg *train.Config) error {
 		}
 		cfg.Loss = l
 		cfg.R1, cfg.GPWeight, cfg.Smooth = c.Float64("r1"), c.Float64("gp-weight"), c.Float64("label-smoothing")
+		if cfg.R1Every = c.Int("r1-every"); cfg.R1Every < 1 {
+			return train.UsageError{Err: fmt.Errorf("--r1-every %d: must be 1 or more (1 applies R1 on every D update)", cfg.R1Every)}
+		}
 		cfg.DSteps = c.Int("d-steps")
 		cfg.LrG, cfg.LrD, cfg.Beta1, cfg.Beta2 = c.Float64("lr-g"), c.Float64("lr-d"), c.Float64("beta1"), c.Float64("beta2")
 		return nil

@@ -63,6 +63,8 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--data", "/no/such/dir"}, 2, "--data /no/such/dir"},
 		{[]string{"--batch-size", "0"}, 2, "--batch-size"},
 		{[]string{"--ema", "1.5"}, 2, "--ema"},
+		{[]string{"--r1", "1", "--r1-every", "0"}, 2, "--r1-every 0"},
+		{[]string{"--model", "vae", "--r1-every", "4"}, 2, "--r1-every applies to GANs"},
 		{[]string{"--no-such-flag"}, 2, "no-such-flag"},
 		{[]string{"--out", nonEmpty, "--steps", "1"}, 2, "not empty"},
 		{[]string{"--resume", t.TempDir()}, 2, "config.json"},
@@ -118,5 +120,30 @@ func TestFolderTrainAndResume(t *testing.T) {
 	ck, err := train.ReadCheckpoint(filepath.Join(out, "checkpoints", "latest.ckpt"))
 	if err != nil || ck.Meta.Step != 3 {
 		t.Fatalf("after resume: %v, step %v", err, ck)
+	}
+}
+
+// --r1-every and --ema-warmup reach config.json, and a resumed run keeps
+// them.
+func TestLazyR1AndEMAWarmupFlags(t *testing.T) {
+	folder := writeFolder(t, 4, 28)
+	out := filepath.Join(t.TempDir(), "run")
+	code, msg := runCLI(t, "--data", folder, "--image-size", "28", "--channels", "1", "--steps", "1", "--batch-size", "2",
+		"--threads", "1", "--r1", "1", "--r1-every", "4", "--ema", "0.9", "--ema-warmup", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	cfg, err := train.ReadConfig(filepath.Join(out, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.R1Every != 4 || !cfg.EMAWarmup {
+		t.Errorf("config r1_every %d, ema_warmup %v; want 4 and true", cfg.R1Every, cfg.EMAWarmup)
+	}
+	if code, msg := runCLI(t, "--resume", out, "--steps", "2", "--r1-every", "2"); code != 2 || !strings.Contains(msg, "--r1-every 2 differs from the saved run's --r1-every 4") {
+		t.Errorf("resume with another --r1-every: exit %d: %s", code, msg)
+	}
+	if code, msg := runCLI(t, "--resume", out, "--steps", "2", "--r1-every", "4", "--ema-warmup"); code != 0 {
+		t.Errorf("resume repeating the settings: exit %d: %s", code, msg)
 	}
 }
