@@ -11,6 +11,11 @@
 // lists both in PyTorch's state_dict order (num_batches_tracked is not
 // kept). SetTraining switches a whole tree between train and eval mode.
 //
+// Spectral normalisation (SpectralNorm) follows torch.nn.utils.spectral_norm:
+// a layer's EnableSpectralNorm, or ApplySpectralNorm for every Linear and
+// convolution of a model, renames its weight "weight_orig" and adds the
+// power-iteration buffers "weight_u" and "weight_v" to its state.
+//
 // Constructors take a *rand.Rand (math/rand/v2) for PyTorch's default
 // initialisation; DCGANInit, Kaiming* and Xavier* re-initialise from a
 // caller's rng. There is no global random state.
