@@ -73,6 +73,9 @@ func faults() int64 {
 // update (D on a real and a generated batch, backward, Adam), "step" the
 // whole training step (the G update runs D forward once more, with its
 // power step). cpu-ms/op is the figure to compare on a shared machine.
+// Compare configurations run in separate processes (-bench
+// 'DCGANSpectralNorm/dstep/sn=true$'): in one process a later
+// sub-benchmark pays for the heap that earlier ones grew.
 func BenchmarkDCGANSpectralNorm(b *testing.B) {
 	for _, what := range []string{"dstep", "step"} {
 		for _, sn := range []bool{false, true} {
