@@ -76,15 +76,31 @@ func perturb(g nn.Module, rng *rand.Rand) {
 				m.Weight.Data[i] = float32(0.5 + rng.Float64())
 				m.Bias.Data[i] = float32(rng.NormFloat64() * 0.3)
 			}
-		case *nn.ConvTranspose2d:
-			if m.Bias != nil {
-				for i := range m.Bias.Data {
-					m.Bias.Data[i] = float32(rng.NormFloat64() * 0.1)
-				}
+		case *nn.CondBatchNorm:
+			for i := 0; i < m.C; i++ {
+				m.RunningMean.Data[i] = float32(rng.NormFloat64() * 0.5)
+				m.RunningVar.Data[i] = float32(0.3 + 2*rng.Float64())
 			}
+			for i := range m.Weight.Data {
+				m.Weight.Data[i] = float32(0.5 + rng.Float64())
+				m.Bias.Data[i] = float32(rng.NormFloat64() * 0.3)
+			}
+		case *nn.ConvTranspose2d:
+			randomBias(m.Bias, rng)
+		case *nn.Conv2d:
+			randomBias(m.Bias, rng)
 		}
 	})
 	nn.SetTraining(g, false)
+}
+
+func randomBias(b *tensor.Tensor, rng *rand.Rand) {
+	if b == nil {
+		return
+	}
+	for i := range b.Data {
+		b.Data[i] = float32(rng.NormFloat64() * 0.1)
+	}
 }
 
 // sample draws a batch of latents and, for a conditional model, labels
