@@ -104,13 +104,22 @@ func check3x3(op string, x, w, b *Tensor) {
 	}
 }
 
+// UpConvKernel returns the (C,F,4,4) kernel that UpConv2d's transposed
+// convolution (stride 2, pad 1) applies for w (F,C,3,3): the form an
+// exporter writes.
+func UpConvKernel(w *Tensor) *Tensor {
+	if w.Rank() != 4 || w.shape[2] != 3 || w.shape[3] != 3 {
+		panic(fmt.Sprintf("tensor: UpConvKernel: weight %v; want (F,C,3,3)", w.shape))
+	}
+	return kernelMap{taps: &upTaps, scale: 1, transpose: true}.apply(w)
+}
+
 // UpConv2d returns Conv2d(UpsampleNearest2d(x, 2), w, b, 1, 1) for x
 // (N,C,H,W), w (F,C,3,3), b (F) or nil: (N,F,2H,2W), computed as one
 // stride-2 transposed convolution with a 4x4 kernel.
 func UpConv2d(x, w, b *Tensor) *Tensor {
 	check3x3("UpConv2d", x, w, b)
-	k := kernelMap{taps: &upTaps, scale: 1, transpose: true}.apply(w)
-	return ConvTranspose2d(x, k, b, 2, 1, 0)
+	return ConvTranspose2d(x, UpConvKernel(w), b, 2, 1, 0)
 }
 
 // ConvAvgPool2d returns AvgPool2d(Conv2d(x, w, b, 1, 1), 2, 2, 0) for x
