@@ -32,7 +32,7 @@ func TestResnetFlags(t *testing.T) {
 	if meta := readModelMeta(t, filepath.Join(run, train.ExportName)); meta[models.MetaKind] != "conditional-resnet" {
 		t.Errorf("generator.onnx kind %q, want conditional-resnet", meta[models.MetaKind])
 	}
-	if code, msg := runCLI(t, "--resume", run, "--model", "resnet", "--steps", "3", "--width", "16"); code != 2 || !strings.Contains(msg, "--width differs") {
+	if code, msg := runCLI(t, "--resume", run, "--model", "resnet", "--steps", "3", "--width", "16"); code != 2 || !strings.Contains(msg, "--width 16 differs") {
 		t.Errorf("resume with another width: exit %d: %s", code, msg)
 	}
 
