@@ -15,7 +15,7 @@ import (
 // those that follow from the Spec; the caller supplies the rest through
 // the meta argument.
 const (
-	MetaKind       = "kind"        // "dcgan", "mlp", or "conditional-" before either
+	MetaKind       = "kind"        // "dcgan", "mlp", "resnet", or "conditional-" before one
 	MetaZDim       = "z_dim"       // latent size
 	MetaImageSize  = "image_size"  // side of the square output
 	MetaChannels   = "channels"    // 1 or 3
@@ -59,7 +59,8 @@ func (g *Generator) ExportONNX(w io.Writer, meta map[string]string) error {
 // (N, C, H, W) in [-1, 1], with the batch N symbolic. BatchNorm layers use
 // their running statistics and are folded into the Linear or
 // ConvTranspose2d before them; any other BatchNorm is written as
-// BatchNormalization. Initializers keep the state_dict names of the
+// BatchNormalization. The resnet is written as a graph with residual Adds
+// (see exportresnet.go). Initializers keep the state_dict names of the
 // layers they come from ("main.0.weight"), holding folded values where a
 // BatchNorm was folded in. meta adds metadata_props (dataset, steps,
 // gogan_version, class_names, ...); it may repeat a key Export derives
@@ -79,22 +80,28 @@ func (g *Generator) onnxModel(meta map[string]string, opt ExportOptions) (*onnxp
 	if err != nil {
 		return nil, err
 	}
-	layers, err := lower("main", g.main)
-	if err != nil {
-		return nil, err
+	var layers []layer
+	if g.res == nil {
+		if layers, err = lower("main", g.main); err != nil {
+			return nil, err
+		}
+		layers = foldBatchNorm(layers)
 	}
-	layers = foldBatchNorm(layers)
 
 	s := g.Spec
 	gr := onnx.NewGraph("generator")
 	batch := onnx.Sym("N")
 	x := gr.Input(InputZ, onnx.Float32, batch, onnx.Fixed(s.ZDim))
+	var label string
 	if g.embed != nil {
-		label := gr.Input(InputLabel, onnx.Int64, batch)
+		label = gr.Input(InputLabel, onnx.Int64, batch)
 		table := g.embed.Weight
 		t := gr.Initializer("label_emb.weight", table.Data, table.Shape()...)
 		e := gr.Node("Gather", "label_emb", []string{t, label}, onnx.Int("axis", 0))
 		x = gr.Node("Concat", "z_label", []string{x, e}, onnx.Int("axis", 1))
+	}
+	if g.res != nil {
+		x = g.res.emit(gr, x, label, opt)
 	}
 	for i, l := range layers {
 		out := l.path()

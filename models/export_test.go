@@ -32,7 +32,17 @@ var exportSpecs = []Spec{
 	{Kind: "dcgan", ZDim: 100, Size: 28, Channels: 1, Classes: 10},
 	{Kind: "vae", ZDim: 20, Size: 28, Channels: 1},
 	{Kind: "vae", ZDim: 16, Size: 32, Channels: 3, Classes: 4},
+	{Kind: "resnet", ZDim: 16, Size: 28, Channels: 1, Width: 8},
+	{Kind: "resnet", ZDim: 16, Size: 28, Channels: 1, Classes: 10, Width: 8},
+	{Kind: "resnet", ZDim: 16, Size: 32, Channels: 3, Width: 8},
+	{Kind: "resnet", ZDim: 16, Size: 32, Channels: 1, Classes: 3, Width: 6},
+	{Kind: "resnet", ZDim: 16, Size: 64, Channels: 1, Width: 4},
+	{Kind: "resnet", ZDim: 16, Size: 64, Channels: 3, Classes: 2, Width: 4},
 }
+
+// hasConvTranspose reports whether s's generator has transposed
+// convolutions, which ExportOptions.ConvTransposeAsConv rewrites.
+func hasConvTranspose(s Spec) bool { return s.Kind != "mlp" }
 
 func specName(s Spec) string {
 	n := fmt.Sprintf("%s%d_c%d", s.Kind, s.Size, s.Channels)
@@ -63,9 +73,9 @@ func trainedLike(t *testing.T, s Spec, seed uint64) *Generator {
 	return g
 }
 
-// perturb moves m's BatchNorm statistics and affine parameters and its
-// ConvTranspose biases away from their initial values, and puts m in
-// evaluation mode.
+// perturb moves m's BatchNorm statistics and affine parameters (class-
+// conditional ones included) and its convolution biases away from their
+// initial values, and puts m in evaluation mode.
 func perturb(g nn.Module, rng *rand.Rand) {
 	nn.Walk(g, func(_ string, m nn.Module) {
 		switch m := m.(type) {
@@ -76,15 +86,31 @@ func perturb(g nn.Module, rng *rand.Rand) {
 				m.Weight.Data[i] = float32(0.5 + rng.Float64())
 				m.Bias.Data[i] = float32(rng.NormFloat64() * 0.3)
 			}
-		case *nn.ConvTranspose2d:
-			if m.Bias != nil {
-				for i := range m.Bias.Data {
-					m.Bias.Data[i] = float32(rng.NormFloat64() * 0.1)
-				}
+		case *nn.CondBatchNorm:
+			for i := 0; i < m.C; i++ {
+				m.RunningMean.Data[i] = float32(rng.NormFloat64() * 0.5)
+				m.RunningVar.Data[i] = float32(0.3 + 2*rng.Float64())
 			}
+			for i := range m.Weight.Data {
+				m.Weight.Data[i] = float32(0.5 + rng.Float64())
+				m.Bias.Data[i] = float32(rng.NormFloat64() * 0.3)
+			}
+		case *nn.ConvTranspose2d:
+			randomBias(m.Bias, rng)
+		case *nn.Conv2d:
+			randomBias(m.Bias, rng)
 		}
 	})
 	nn.SetTraining(g, false)
+}
+
+func randomBias(b *tensor.Tensor, rng *rand.Rand) {
+	if b == nil {
+		return
+	}
+	for i := range b.Data {
+		b.Data[i] = float32(rng.NormFloat64() * 0.1)
+	}
 }
 
 // sample draws a batch of latents and, for a conditional model, labels
@@ -138,7 +164,7 @@ func opCounts(m *onnxpb.ModelProto) map[string]int {
 func TestExportParity(t *testing.T) {
 	for i, s := range exportSpecs {
 		for _, opt := range []ExportOptions{{}, {ConvTransposeAsConv: true}} {
-			if opt.ConvTransposeAsConv && s.Kind == "mlp" {
+			if opt.ConvTransposeAsConv && !hasConvTranspose(s) {
 				continue
 			}
 			t.Run(fmt.Sprintf("%s/subpixel=%v", specName(s), opt.ConvTransposeAsConv), func(t *testing.T) {
@@ -159,24 +185,50 @@ func TestExportParity(t *testing.T) {
 					t.Fatalf("image shape %v, Go forward %v", got.Shape, want.Shape())
 				}
 				approx.Check(t, "reference interpreter against the Go forward pass", got.F, want.Data, 1e-4)
-				ops := opCounts(m)
-				if ops["BatchNormalization"] != 0 {
-					t.Errorf("%d BatchNormalization nodes left; DCGAN's all fold", ops["BatchNormalization"])
-				}
-				if s.Kind != "mlp" {
-					_, blocks, _ := dcganPlan(s.Size)
-					if opt.ConvTransposeAsConv && (ops["DepthToSpace"] != blocks || ops["ConvTranspose"] != 0) {
-						t.Errorf("ops %v: want %d Conv+DepthToSpace pairs and no ConvTranspose", ops, blocks)
-					}
-					if !opt.ConvTransposeAsConv && ops["ConvTranspose"] != blocks {
-						t.Errorf("ops %v: want %d ConvTranspose", ops, blocks)
-					}
-				}
-				if (s.Classes > 0) != (ops["Gather"] == 1 && ops["Concat"] == 1) {
-					t.Errorf("ops %v for classes=%d", ops, s.Classes)
-				}
+				checkOps(t, s, opt, opCounts(m))
 			})
 		}
+	}
+}
+
+// checkOps checks the node counts of an exported generator: every
+// BatchNorm that can fold does, the upsamplings take the requested form,
+// and a conditional model looks its labels up.
+func checkOps(t *testing.T, s Spec, opt ExportOptions, ops map[string]int) {
+	t.Helper()
+	var blocks, bns, gathers int
+	switch s.Kind {
+	case "dcgan", "vae": // a VAE exports its decoder, DCGAN's generator
+		_, blocks, _ = dcganPlan(s.Size)
+	case "resnet":
+		// Each block's first BN reads the block input, which the shortcut
+		// also reads, and the last BN follows a residual sum: neither
+		// folds. Conditional BNs become two Gathers each.
+		_, blocks, _, _ = resnetPlan(s.Size)
+		bns = blocks + 1
+		if s.Classes > 0 {
+			bns, gathers = 1, 4*blocks
+		}
+		if ops["Resize"] != blocks || ops["Add"] != blocks+gathers/2 {
+			t.Errorf("ops %v: want %d Resize and %d Add", ops, blocks, blocks+gathers/2)
+		}
+	}
+	if ops["BatchNormalization"] != bns {
+		t.Errorf("ops %v: want %d BatchNormalization, the rest folded", ops, bns)
+	}
+	if hasConvTranspose(s) {
+		if opt.ConvTransposeAsConv && (ops["DepthToSpace"] != blocks || ops["ConvTranspose"] != 0) {
+			t.Errorf("ops %v: want %d Conv+DepthToSpace pairs and no ConvTranspose", ops, blocks)
+		}
+		if !opt.ConvTransposeAsConv && ops["ConvTranspose"] != blocks {
+			t.Errorf("ops %v: want %d ConvTranspose", ops, blocks)
+		}
+	}
+	if s.Classes > 0 {
+		gathers++ // the label embedding joined to z
+	}
+	if ops["Gather"] != gathers || ops["Concat"] != min(s.Classes, 1) {
+		t.Errorf("ops %v for classes=%d: want %d Gather", ops, s.Classes, gathers)
 	}
 }
 
@@ -323,7 +375,7 @@ func TestExportChecker(t *testing.T) {
 	want := map[string]string{}
 	for i, s := range exportSpecs {
 		for _, opt := range []ExportOptions{{}, {ConvTransposeAsConv: true}} {
-			if opt.ConvTransposeAsConv && s.Kind == "mlp" {
+			if opt.ConvTransposeAsConv && !hasConvTranspose(s) {
 				continue
 			}
 			p := filepath.Join(dir, fmt.Sprintf("%s_%v.onnx", specName(s), opt.ConvTransposeAsConv))

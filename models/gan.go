@@ -15,6 +15,7 @@ type Generator struct {
 	Spec  Spec
 	embed *nn.Embedding // conditional only: label -> embedDim vector joined to z
 	main  *nn.Sequential
+	res   *resnetG // the resnet's body, in main's place
 }
 
 // Discriminator maps images (N, C, H, W), and labels for a conditional
@@ -24,6 +25,9 @@ type Discriminator struct {
 	Spec  Spec
 	embed *nn.Embedding // conditional only: label -> an extra H*W input plane
 	main  *nn.Sequential
+	// head, when set, is D's last layer and main ends in features (N, F)
+	// (resnet): a projection head can take its place.
+	head *nn.Linear
 }
 
 // NewGenerator builds G for s with weights drawn from rng.
@@ -42,6 +46,8 @@ func NewGenerator(s Spec, rng *rand.Rand) (*Generator, error) {
 		g.main = nn.Add(&g.Container, "main", dcganG(s, in, rng))
 	case "mlp":
 		g.main = nn.Add(&g.Container, "main", mlpG(s, in, rng))
+	case "resnet":
+		g.res = nn.Add(&g.Container, "main", newResnetG(s, in, rng))
 	}
 	return g, nil
 }
@@ -65,6 +71,9 @@ func NewDiscriminator(s Spec, rng *rand.Rand) (*Discriminator, error) {
 		d.main = nn.Add(&d.Container, "main", dcganD(s, in, 1, rng))
 	case "mlp":
 		d.main = nn.Add(&d.Container, "main", mlpD(s, in, rng))
+	case "resnet":
+		d.main = nn.Add(&d.Container, "main", resnetDFeatures(s, in, rng))
+		d.head = nn.Add(&d.Container, "head", resnetDHead(s, rng))
 	}
 	return d, nil
 }
@@ -91,6 +100,9 @@ func (g *Generator) Generate(z *tensor.Tensor, labels []int) *tensor.Tensor {
 	if g.embed != nil {
 		z = tensor.Concat(1, z, g.embed.Lookup(labels))
 	}
+	if g.res != nil {
+		return g.res.forward(z, labels)
+	}
 	return g.main.Forward(z)
 }
 
@@ -99,6 +111,31 @@ func (g *Generator) Forward(z *tensor.Tensor) *tensor.Tensor { return g.Generate
 
 // Score maps images (N, C, H, W) to raw scores (N, 1).
 func (d *Discriminator) Score(x *tensor.Tensor, labels []int) *tensor.Tensor {
+	if d.head != nil {
+		return d.head.Forward(d.Features(x, labels))
+	}
+	return d.body(x, labels)
+}
+
+// Features maps images (N, C, H, W) to D's features (N, F) before its last
+// layer, for a D that has one apart (HasFeatures). A conditional model's
+// label plane is part of the input.
+func (d *Discriminator) Features(x *tensor.Tensor, labels []int) *tensor.Tensor {
+	if d.head == nil {
+		panic(fmt.Sprintf("models: Discriminator: the %s model's D has no separate features", d.Spec.Kind))
+	}
+	return d.body(x, labels)
+}
+
+// HasFeatures reports whether D ends in a separate Linear over features
+// (resnet), which Head returns.
+func (d *Discriminator) HasFeatures() bool { return d.head != nil }
+
+// Head returns D's last layer, features (N, F) -> (N, 1), or nil.
+func (d *Discriminator) Head() *nn.Linear { return d.head }
+
+// body checks x and runs main on it, with the label plane if any.
+func (d *Discriminator) body(x *tensor.Tensor, labels []int) *tensor.Tensor {
 	s := d.Spec
 	if x.Rank() != 4 || x.Dim(1) != s.Channels || x.Dim(2) != s.Size || x.Dim(3) != s.Size {
 		panic(fmt.Sprintf("models: Discriminator: input shape %v, want (N, %d, %d, %d)", x.Shape(), s.Channels, s.Size, s.Size))
@@ -114,7 +151,8 @@ func (d *Discriminator) Score(x *tensor.Tensor, labels []int) *tensor.Tensor {
 // Forward is Score for an unconditional model (nn.Module).
 func (d *Discriminator) Forward(x *tensor.Tensor) *tensor.Tensor { return d.Score(x, nil) }
 
-// Main returns the body network, for export.
+// Main returns the body network, for export; nil for the resnet, whose
+// body is not a Sequential.
 func (g *Generator) Main() *nn.Sequential { return g.main }
 
 // Embedding returns the label table of a conditional generator, or nil.

@@ -8,15 +8,19 @@ import (
 // Spec names an architecture and its sizes. It is stored in run configs and
 // checkpoints, so its JSON form is part of the file format.
 type Spec struct {
-	Kind     string `json:"kind"` // "mlp", "dcgan" or "vae"
+	Kind     string `json:"kind"` // "mlp", "dcgan", "resnet" or "vae"
 	ZDim     int    `json:"z_dim"`
 	Size     int    `json:"image_size"` // square images of Size x Size
 	Channels int    `json:"channels"`   // 1 (gray) or 3 (RGB)
 	Classes  int    `json:"classes"`    // > 0 for a conditional model
+	// Width is the channel count of the resnet's residual blocks (0:
+	// DefaultWidth); other kinds leave it 0, which keeps their JSON as it
+	// was before the field existed.
+	Width int `json:"width,omitempty"`
 }
 
 // Kinds lists the architectures NewGenerator knows.
-var Kinds = []string{"dcgan", "mlp", "vae"}
+var Kinds = []string{"dcgan", "mlp", "resnet", "vae"}
 
 // embedDim is the size of G's label embedding, concatenated to z.
 const embedDim = 50
@@ -31,6 +35,10 @@ func (s Spec) Validate() error {
 	case "vae":
 		if _, _, err := dcganPlan(s.Size); err != nil {
 			return fmt.Errorf("image size %d: the vae model (DCGAN's encoder and decoder) supports 28, 32 or 64 pixels (use --image-size)", s.Size)
+		}
+	case "resnet":
+		if _, _, _, err := resnetPlan(s.Size); err != nil {
+			return err
 		}
 	case "mlp":
 		if s.Size < 1 || s.Size > 128 {
@@ -47,6 +55,12 @@ func (s Spec) Validate() error {
 	}
 	if s.Classes < 0 {
 		return fmt.Errorf("classes %d: must not be negative", s.Classes)
+	}
+	switch {
+	case s.Width < 0:
+		return fmt.Errorf("width %d: must not be negative (0 means %d)", s.Width, DefaultWidth)
+	case s.Width > 0 && s.Kind != "resnet":
+		return fmt.Errorf("width %d: --width applies to --model resnet, not %s", s.Width, s.Kind)
 	}
 	return nil
 }

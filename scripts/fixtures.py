@@ -268,6 +268,59 @@ def pool_cases(rng):
     save("pool.npz", arrays)
 
 
+# ---------------------------------------------------------------- resampling
+
+RESAMPLE_CASES = [
+    # name, kind, N, C, H, W, F (conv filters), scale, bias
+    ("up_s2", "up", 2, 3, 4, 5, 0, 2, False),
+    ("up_s3", "up", 1, 2, 3, 2, 0, 3, False),
+    ("upconv_bias", "upconv", 2, 3, 4, 4, 5, 2, True),
+    ("upconv_nobias", "upconv", 1, 4, 3, 5, 2, 2, False),
+    ("convpool_bias", "convpool", 2, 3, 6, 6, 4, 2, True),
+    ("convpool_odd_nobias", "convpool", 1, 2, 7, 5, 3, 2, False),
+]
+
+
+def resample_cases(rng):
+    """Nearest upsampling, upsampling then a padded 3x3 conv (the residual
+    generator's up path), and a padded 3x3 conv then 2x2 average pooling
+    (the discriminator's down path), each in its two-step PyTorch form."""
+    arrays = {}
+    for name, kind, n, c, h, w, f, scale, bias in RESAMPLE_CASES:
+        x = randn(rng, n, c, h, w)
+        wt = randn(rng, f, c, 3, 3, std=0.3) if f else None
+        b = randn(rng, f) if bias else None
+        res = {}
+        for dt in (torch.float64, torch.float32):
+            tx = torch.tensor(x, dtype=dt, requires_grad=True)
+            tw = torch.tensor(wt, dtype=dt, requires_grad=True) if f else None
+            tb = torch.tensor(b, dtype=dt, requires_grad=True) if bias else None
+            if kind == "up":
+                y = F.interpolate(tx, scale_factor=scale, mode="nearest")
+            elif kind == "upconv":
+                y = F.conv2d(F.interpolate(tx, scale_factor=2, mode="nearest"), tw, tb, padding=1)
+            else:
+                y = F.avg_pool2d(F.conv2d(tx, tw, tb, padding=1), 2)
+            if dt == torch.float64:
+                w_out = randn(rng, *y.shape)
+            g = grads(y, [tx, tw, tb], torch.tensor(w_out, dtype=dt))
+            res[dt] = {"y": npy(y), "gx": npy(g[id(tx)])}
+            if f:
+                res[dt]["gw"] = npy(g[id(tw)])
+            if bias:
+                res[dt]["gb"] = npy(g[id(tb)])
+        note_f32("resample", res[torch.float32], res[torch.float64])
+        arrays.update({f"{name}/x": x, f"{name}/w_out": w_out, f"{name}/scale": [scale],
+                       f"{name}/kind": [["up", "upconv", "convpool"].index(kind)]})
+        if f:
+            arrays[f"{name}/w"] = wt
+        if bias:
+            arrays[f"{name}/b"] = b
+        for k, v in res[torch.float64].items():
+            arrays[f"{name}/{k}"] = v
+    save("resample.npz", arrays)
+
+
 # ---------------------------------------------------------------- DCGAN
 
 MASK64 = (1 << 64) - 1
@@ -532,6 +585,8 @@ def main():
     pool_cases(rng)
     dcgan_case(rng)
     spectral_norm_cases()
+    # Its own stream, so that adding it left the fixtures above unchanged.
+    resample_cases(np.random.default_rng(20250901))
     npy_formats()
     print("PyTorch float32 vs float64, worst relative norm per case:")
     for case, (r, name) in sorted(_f32_worst.items()):

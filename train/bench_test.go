@@ -19,36 +19,64 @@ import (
 func BenchmarkDCGANStep(b *testing.B) {
 	for _, n := range []int{64, 256} {
 		b.Run(fmt.Sprintf("batch=%d", n), func(b *testing.B) {
-			spec := models.Spec{Kind: "dcgan", ZDim: 100, Size: 28, Channels: 1}
-			rng := rand.New(rand.NewPCG(1, 1))
-			g, _ := models.NewGenerator(spec, rng)
-			d, _ := models.NewDiscriminator(spec, rng)
-			gan, err := NewGAN(g, d, nil, DefaultConfig().Hyper(), 1)
-			if err != nil {
-				b.Fatal(err)
-			}
-			real := Batch{X: tensor.Uniform(rng, -1, 1, n, 1, 28, 28)}
-			next := func() Batch { return real }
-			// Warm up: the first steps of a process pay for fresh pages and
-			// an unsettled heap, which a training run amortises.
-			for i := 0; i < 5; i++ {
-				gan.TrainStep(next)
-			}
-			cpu0, flt0 := cpuTime(), faults()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				gan.TrainStep(next)
-			}
-			b.StopTimer()
-			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "images/s")
-			// CPU seconds per step: steadier than wall time on a shared machine.
-			b.ReportMetric((cpuTime()-cpu0)*1000/float64(b.N), "cpu-ms/op")
-			b.ReportMetric(float64(faults()-flt0)/float64(b.N), "faults/op")
-			var ru syscall.Rusage
-			if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-				b.ReportMetric(float64(ru.Maxrss)/1024, "peak-MB")
-			}
+			benchStep(b, models.Spec{Kind: "dcgan", ZDim: 100, Size: 28, Channels: 1}, n)
 		})
+	}
+}
+
+// BenchmarkResNetStep times the same step for the residual G and D
+// (--model resnet) at 28 px with the default width, and at 32 px RGB.
+func BenchmarkResNetStep(b *testing.B) {
+	for _, c := range []struct {
+		size, channels, width, n int
+	}{{28, 1, 0, 64}, {28, 1, 32, 64}, {32, 3, 0, 64}} {
+		s := models.Spec{Kind: "resnet", ZDim: 128, Size: c.size, Channels: c.channels, Width: c.width}
+		w := c.width
+		if w == 0 {
+			w = models.DefaultWidth
+		}
+		b.Run(fmt.Sprintf("size=%d/ch=%d/width=%d/batch=%d", c.size, c.channels, w, c.n), func(b *testing.B) {
+			benchStep(b, s, c.n)
+		})
+	}
+}
+
+// benchStep times GAN steps of spec s on random batches of n images and
+// reports images/s, GFLOP/s (3G + 8D forward FLOPs per image, see
+// models.Spec.FLOPs), CPU ms and page faults per step and the peak RSS.
+func benchStep(b *testing.B, spec models.Spec, n int) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	g, _ := models.NewGenerator(spec, rng)
+	d, _ := models.NewDiscriminator(spec, rng)
+	h := DefaultConfig().Hyper()
+	h.ZDim = spec.ZDim
+	gan, err := NewGAN(g, d, nil, h, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	real := Batch{X: tensor.Uniform(rng, -1, 1, n, spec.Channels, spec.Size, spec.Size)}
+	next := func() Batch { return real }
+	// Warm up: the first steps of a process pay for fresh pages and
+	// an unsettled heap, which a training run amortises.
+	for i := 0; i < 5; i++ {
+		gan.TrainStep(next)
+	}
+	cpu0, flt0 := cpuTime(), faults()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		gan.TrainStep(next)
+	}
+	b.StopTimer()
+	sec := b.Elapsed().Seconds()
+	b.ReportMetric(float64(n*b.N)/sec, "images/s")
+	fg, fd := spec.FLOPs()
+	b.ReportMetric((3*fg+8*fd)*float64(n*b.N)/sec/1e9, "GFLOP/s")
+	// CPU seconds per step: steadier than wall time on a shared machine.
+	b.ReportMetric((cpuTime()-cpu0)*1000/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64(faults()-flt0)/float64(b.N), "faults/op")
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		b.ReportMetric(float64(ru.Maxrss)/1024, "peak-MB")
 	}
 }
 

@@ -63,8 +63,9 @@ func trainTo(t *testing.T, cfg Config, dir string, resume bool) *Run {
 }
 
 // A run stopped at step k and resumed reaches bit-identical weights at step
-// n, for every loss and with the EMA, R1 and conditional paths on, and so
-// does a VAE with each reconstruction loss.
+// n, for every loss and with the EMA, R1 and conditional paths on (the
+// resnet's conditional BN included), and so does a VAE with each
+// reconstruction loss.
 func TestResumeIsExact(t *testing.T) {
 	type variant struct {
 		name string
@@ -79,6 +80,10 @@ func TestResumeIsExact(t *testing.T) {
 		{"dcgan-lazy-r1-ema-warmup-2dsteps", func(c *Config) {
 			c.R1, c.R1Every, c.DSteps, c.EMA, c.EMAWarmup = 1, 3, 2, 0.9, true
 		}},
+		{"resnet-ema-r1-hinge", func(c *Config) {
+			c.Model.Kind, c.Model.Width, c.EMA, c.R1, c.Loss = "resnet", 4, 0.9, 1, Hinge
+		}},
+		{"resnet-cond-ema", func(c *Config) { c.Model.Kind, c.Model.Width, c.Conditional, c.EMA = "resnet", 4, true, 0.9 }},
 		{"vae-bce", func(c *Config) { *c = c.WithVAEDefaults() }},
 		{"vae-mse-cond-ema-beta4", func(c *Config) {
 			*c = c.WithVAEDefaults()
@@ -104,8 +109,8 @@ func TestResumeIsExact(t *testing.T) {
 			trainTo(t, half, filepath.Join(base, "b"), false)
 			b := trainTo(t, full, filepath.Join(base, "b"), true)
 			pa, pb := a.Model().Parts(), b.Model().Parts()
-			for i, p := range pb.G.Params() {
-				q := pa.G.Params()[i]
+			for i, p := range StateDictOf(pb.G) {
+				q := StateDictOf(pa.G)[i]
 				if !bytes.Equal(f32bytes(p.T.Data), f32bytes(q.T.Data)) {
 					t.Fatalf("G %s differs after resume", p.Name)
 				}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/gogan/gan/models"
 	"github.com/gogan/gan/train"
 	"github.com/gogan/gan/train/data"
 )
@@ -68,7 +69,8 @@ func newApp(stderr *os.File) *cli.App {
 			&cli.IntFlag{Name: "image-size", Usage: "side of the square training images (default 28 for MNIST, 64 for folders)"},
 			&cli.IntFlag{Name: "channels", Value: 3, Usage: "1 (gray) or 3 (RGB) for folder data; MNIST is gray"},
 			&cli.BoolFlag{Name: "strict", Usage: "stop on an unreadable image instead of skipping it"},
-			&cli.StringFlag{Name: "model", Value: d.Model.Kind, Usage: "architecture: dcgan, mlp, or vae (a convolutional VAE with DCGAN's encoder and decoder, trained by --recon and --beta)"},
+			&cli.StringFlag{Name: "model", Value: d.Model.Kind, Usage: "architecture: dcgan, mlp, resnet (SNGAN-style residual G and D), or vae (a convolutional VAE with DCGAN's encoder and decoder, trained by --recon and --beta)"},
+			&cli.IntFlag{Name: "width", Usage: fmt.Sprintf("--model resnet: channels of every residual block in G and D (0: %d)", models.DefaultWidth)},
 			&cli.BoolFlag{Name: "conditional", Usage: "condition G and D on the class label (needs labelled data)"},
 			&cli.IntFlag{Name: "z-dim", Value: d.Model.ZDim, Usage: "latent size"},
 			&cli.StringFlag{Name: "loss", Value: string(d.Loss), Usage: "nonsaturating, minimax, lsgan, hinge or wgan-gp"},
@@ -201,6 +203,11 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 	cfg.Strict = c.Bool("strict")
 	cfg.Model.Kind = c.String("model")
 	cfg.Model.ZDim = c.Int("z-dim")
+	cfg.Model.Width = c.Int("width")
+	if cfg.Model.Kind == "resnet" && cfg.Model.Width == 0 {
+		// Recorded, so that the run keeps its width if the default moves.
+		cfg.Model.Width = models.DefaultWidth
+	}
 	cfg.Conditional = c.Bool("conditional")
 	cfg.Model.Size = c.Int("image-size")
 	if cfg.Data == "mnist" {

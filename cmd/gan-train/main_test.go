@@ -57,7 +57,7 @@ func TestBadInput(t *testing.T) {
 	}{
 		{[]string{"--epochs", "1", "--steps", "5"}, 2, "not both"},
 		{[]string{"--loss", "wgan"}, 2, "--loss"},
-		{[]string{"--model", "resnet"}, 2, "unknown model"},
+		{[]string{"--model", "vgg"}, 2, "unknown model"},
 		{[]string{"--image-size", "32"}, 2, "MNIST images are 28x28"},
 		{[]string{"--data", folder, "--image-size", "48"}, 2, "28, 32 or 64"},
 		{[]string{"--data", "/no/such/dir"}, 2, "--data /no/such/dir"},

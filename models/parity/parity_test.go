@@ -38,10 +38,20 @@ func trained(t *testing.T, s models.Spec, seed uint64) *models.Generator {
 		g = v.Decoder
 	}
 	nn.Walk(g, func(_ string, m nn.Module) {
-		if bn, ok := m.(*nn.BatchNorm); ok {
+		switch bn := m.(type) {
+		case *nn.BatchNorm:
 			for i := 0; i < bn.C; i++ {
 				bn.RunningMean.Data[i] = float32(rng.NormFloat64() * 0.5)
 				bn.RunningVar.Data[i] = float32(0.3 + 2*rng.Float64())
+				bn.Weight.Data[i] = float32(0.5 + rng.Float64())
+				bn.Bias.Data[i] = float32(rng.NormFloat64() * 0.3)
+			}
+		case *nn.CondBatchNorm:
+			for i := 0; i < bn.C; i++ {
+				bn.RunningMean.Data[i] = float32(rng.NormFloat64() * 0.5)
+				bn.RunningVar.Data[i] = float32(0.3 + 2*rng.Float64())
+			}
+			for i := range bn.Weight.Data {
 				bn.Weight.Data[i] = float32(0.5 + rng.Float64())
 				bn.Bias.Data[i] = float32(rng.NormFloat64() * 0.3)
 			}
@@ -53,8 +63,10 @@ func trained(t *testing.T, s models.Spec, seed uint64) *models.Generator {
 
 // For each generator kind, a VAE's decoder included, onnxruntime and the
 // Go forward pass agree on the same z within 1e-4 (max abs), with either
-// ConvTranspose form. A runtime that does not load fails the test where
-// it is required (testenv.Runtime), rather than skipping every case.
+// ConvTranspose form; the resnet at its default width (28 px) and at width
+// 16, gray and RGB, conditional or not. A runtime that does not load fails
+// the test where it is required (testenv.Runtime), rather than skipping
+// every case.
 func TestExportParity(t *testing.T) {
 	_, _, err := infer.RuntimeVersion("")
 	testenv.Runtime(t, err)
@@ -67,6 +79,12 @@ func TestExportParity(t *testing.T) {
 		{Kind: "dcgan", ZDim: 20, Size: 28, Channels: 1, Classes: 10},
 		{Kind: "vae", ZDim: 20, Size: 28, Channels: 1},
 		{Kind: "vae", ZDim: 12, Size: 32, Channels: 3, Classes: 3},
+		{Kind: "resnet", ZDim: 32, Size: 28, Channels: 1},
+		{Kind: "resnet", ZDim: 32, Size: 28, Channels: 1, Classes: 10},
+		{Kind: "resnet", ZDim: 32, Size: 32, Channels: 3, Width: 16},
+		{Kind: "resnet", ZDim: 32, Size: 32, Channels: 1, Classes: 3, Width: 16},
+		{Kind: "resnet", ZDim: 32, Size: 64, Channels: 1, Width: 16},
+		{Kind: "resnet", ZDim: 32, Size: 64, Channels: 3, Classes: 4, Width: 16},
 	}
 	for i, s := range specs {
 		for _, sub := range []bool{false, true} {

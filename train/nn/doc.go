@@ -1,5 +1,6 @@
 // Package nn builds models from train/tensor: modules (Linear, Conv2d,
-// ConvTranspose2d, BatchNorm1d/2d, Embedding, activations, Sequential),
+// ConvTranspose2d, BatchNorm1d/2d, class-conditional BatchNorm, Embedding,
+// pooling, nearest upsampling, activations, Sequential),
 // initialisers, the Adam optimiser, and a checksummed binary format for
 // named tensors.
 //

@@ -363,3 +363,30 @@ func paramName(m *dcgan, w *tensor.Tensor) string {
 	}
 	panic("tensor_test: unnamed parameter")
 }
+
+// TestGoldenResample runs nearest upsampling and the fused resampling
+// convolutions against PyTorch's two-step forms (interpolate then conv2d,
+// conv2d then avg_pool2d).
+func TestGoldenResample(t *testing.T) {
+	runOpCases(t, "resample.npz", 6, func(t *testing.T, f fixture, c string, createGraph bool, ck *checker) {
+		x, w, b := f.leaf(c+"/x"), f.leaf(c+"/w"), f.leaf(c+"/b")
+		var y *tensor.Tensor
+		switch f.get(t, c+"/kind").Int() {
+		case 0:
+			y = tensor.UpsampleNearest2d(x, f.get(t, c+"/scale").Int())
+		case 1:
+			y = tensor.UpConv2d(x, w, b)
+		default:
+			y = tensor.ConvAvgPool2d(x, w, b)
+		}
+		ck.check("y", y, f.get(t, c+"/y"))
+		g := weightedGrads(y, f.get(t, c+"/w_out").Tensor(), createGraph, x, w, b)
+		ck.check("grad x", g[0], f.get(t, c+"/gx"))
+		if w != nil {
+			ck.check("grad w", g[1], f.get(t, c+"/gw"))
+		}
+		if b != nil {
+			ck.check("grad b", g[2], f.get(t, c+"/gb"))
+		}
+	})
+}

@@ -24,6 +24,8 @@ type Value struct {
 	Shape []int
 	F     []float32
 	I     []int64
+	// omitted marks an optional node input left out (named "").
+	omitted bool
 }
 
 // onnxAttr shortens the attribute type in tests.
@@ -98,6 +100,10 @@ func Run(m *onnxpb.ModelProto, feeds map[string]Value) (map[string]Value, error)
 		}
 		ins := make([]Value, len(n.Input))
 		for i, name := range n.Input {
+			if name == "" {
+				ins[i] = Value{omitted: true}
+				continue
+			}
 			v, ok := env[name]
 			if !ok {
 				return nil, fmt.Errorf("onnxtest: node %s (%s) reads undefined value %q", n.GetName(), n.GetOpType(), name)

@@ -54,6 +54,10 @@ func apply(n *onnxpb.NodeProto, in []Value) (Value, error) {
 		out, err = depthToSpace(a, in)
 	case "BatchNormalization":
 		out, err = batchNorm(a, in)
+	case "Resize":
+		out, err = resize(a, in)
+	case "AveragePool":
+		out, err = averagePool(a, in)
 	default:
 		return Value{}, fmt.Errorf("operator %s is not supported", op)
 	}
@@ -68,6 +72,9 @@ func wantInputs(in []Value, lo, hi int) error {
 		return fmt.Errorf("%d inputs, want %d to %d", len(in), lo, hi)
 	}
 	for i, v := range in {
+		if v.omitted {
+			return fmt.Errorf("input %d is omitted", i)
+		}
 		if !v.isFloat() {
 			return fmt.Errorf("input %d is not float32", i)
 		}
