@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 
+	"github.com/gogan/gan/internal/version"
 	"github.com/gogan/gan/models"
 )
 
@@ -43,8 +44,9 @@ type Config struct {
 	Version     string      `json:"gogan_version"`
 }
 
-// Version is gogan's release, recorded in configs and exports.
-const Version = "0.1.0"
+// Version is gogan's release, recorded in configs and exports (the
+// commands print it for --version).
+const Version = version.Number
 
 // DefaultConfig returns the pytorch/examples DCGAN settings on MNIST.
 func DefaultConfig() Config {

@@ -142,3 +142,25 @@ func (m *MetricsLog) Close() error {
 	}
 	return err
 }
+
+// ReadMetrics reads the records of a run's metrics.csv without changing
+// it. A torn last line (a crash while writing) ends the records.
+func ReadMetrics(path string) ([]Record, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	header, rest, _ := strings.Cut(string(b), "\n")
+	if header != MetricsHeader {
+		return nil, fmt.Errorf("%s: unexpected header %q; is this a gogan run folder?", path, header)
+	}
+	var recs []Record
+	for _, line := range strings.Split(rest, "\n") {
+		r, err := parseRecord(line)
+		if err != nil {
+			break
+		}
+		recs = append(recs, r)
+	}
+	return recs, nil
+}

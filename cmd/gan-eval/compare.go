@@ -32,13 +32,12 @@ func compareCommand() *cli.Command {
 			"real images disjoint from the reference (the floor, as in gan-eval reference). Sharpness is the mean variance\n" +
 			"of each image's Laplacian on [0,1] intensities: blur lowers it, noise raises it; read it against the real row.\n" +
 			"--grid writes the first --grid-samples samples of every run, labelled, side by side.",
-		UsageText:    "gan-eval compare [--n 10000] [--grid compare.png] [--json] RUN...",
-		OnUsageError: onUsageError("gan-eval compare"),
+		UsageText: "gan-eval compare [-n 10000] [--grid compare.png] [--json] RUN...",
 		Flags: []cli.Flag{nFlag, seedFlag, referenceFlag, featuresFlag, rangeFlag, kFlag, kidSubsets, kidSize, jsonFlag, threadsFlag,
 			&cli.StringFlag{Name: "provider", Value: "cpu", Usage: "onnxruntime execution `PROVIDER` for the generators: " + strings.Join(infer.Providers, ", ")},
 			&cli.StringFlag{Name: "grid", Value: "compare.png", Usage: "PNG `FILE` for the sample grids (\"\": none)"},
-			&cli.IntFlag{Name: "grid-samples", Value: 64, Usage: "samples per run in the grid, 8 to a row"},
-			&cli.IntFlag{Name: "grid-columns", Value: 4, Usage: "runs side by side in each row of the grid"},
+			&cli.IntFlag{Name: "grid-samples", Value: 64, Usage: "`N` samples per run in the grid, 8 to a row"},
+			&cli.IntFlag{Name: "grid-columns", Value: 4, Usage: "`N` runs side by side in each row of the grid"},
 		},
 		Action: compareAction,
 	}

@@ -10,8 +10,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -20,62 +18,24 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/gogan/gan/cmd/internal/command"
 	"github.com/gogan/gan/infer"
 	"github.com/gogan/gan/train/eval"
 	"github.com/gogan/gan/train/tensor"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
 func main() {
 	os.Exit(run(os.Args, os.Stdout, os.Stderr))
 }
 
-// usageError marks a problem with the command line (exit status 2).
-type usageError struct{ err error }
+func usage(format string, a ...any) error { return command.Usagef(format, a...) }
 
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
-
-func usage(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
-
-// errInterrupted is returned when SIGINT or SIGTERM stops a run.
-var errInterrupted = errors.New("interrupted")
-
-// exitCode maps an error to the process status: 2 for usage errors (flags,
+// run runs gan-eval and returns its exit status: 2 for usage errors (flags,
 // missing files, a model that is not a generator), 130 when interrupted, 1
 // for failures at run time (unreadable or empty data, a feature network
 // whose output is not a vector, a missing runtime library).
-func exitCode(err error) int {
-	var ue usageError
-	var me *infer.ModelError
-	switch {
-	case err == nil:
-		return 0
-	case errors.Is(err, errInterrupted), errors.Is(err, context.Canceled):
-		return 130
-	case errors.As(err, &ue), errors.As(err, &me):
-		return 2
-	}
-	return 1
-}
-
 func run(args []string, stdout, stderr io.Writer) int {
-	err := newApp(stdout, stderr).Run(args)
-	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			err = errInterrupted
-		}
-		fmt.Fprintf(stderr, "gan-eval: %v\n", err)
-	}
-	return exitCode(err)
-}
-
-func onUsageError(cmd string) cli.OnUsageErrorFunc {
-	return func(_ *cli.Context, err error, _ bool) error {
-		return usageError{fmt.Errorf("%v; see %s --help", err, cmd)}
-	}
+	return command.Run(newApp(stdout, stderr), args, command.UsageAs[*infer.ModelError]())
 }
 
 // Flags shared by scoring and the reference table.
@@ -83,30 +43,28 @@ var (
 	referenceFlag = &cli.StringFlag{Name: "reference-dir", Usage: "`DIR` of real images to compare with (default: the MNIST test set)"}
 	featuresFlag  = &cli.StringFlag{Name: "features", Usage: "feature network `FILE`: a .bin from gan-eval train-features, or an .onnx model with one image input (N,C,H,W) and a vector output (N,D) (default: the built-in MNIST LeNet)"}
 	rangeFlag     = &cli.StringFlag{Name: "features-range", Value: "-1,1", Usage: "`LO,HI` pixel range an --features .onnx model expects (images are in [-1,1])"}
-	nFlag         = &cli.IntFlag{Name: "n", Value: 10000, Usage: "samples to score; the reference set needs at least as many images"}
+	nFlag         = &cli.IntFlag{Name: "n", Aliases: []string{"count"}, Value: 10000, Usage: "`N` samples to score; the reference set needs at least as many images"}
 	seedFlag      = &cli.Uint64Flag{Name: "seed", Usage: "sample i uses latent seed `S`+i (as in gan-gen); also seeds subsets and KID"}
-	kFlag         = &cli.IntFlag{Name: "k", Value: 3, Usage: "neighbourhood size of precision and recall"}
-	kidSubsets    = &cli.IntFlag{Name: "kid-subsets", Value: 100, Usage: "random subsets KID averages over"}
-	kidSize       = &cli.IntFlag{Name: "kid-subset-size", Value: 1000, Usage: "images per KID subset"}
+	kFlag         = &cli.IntFlag{Name: "k", Value: 3, Usage: "neighbourhood size `K` of precision and recall"}
+	kidSubsets    = &cli.IntFlag{Name: "kid-subsets", Value: 100, Usage: "`N` random subsets KID averages over"}
+	kidSize       = &cli.IntFlag{Name: "kid-subset-size", Value: 1000, Usage: "`N` images per KID subset"}
 	jsonFlag      = &cli.BoolFlag{Name: "json", Usage: "print JSON instead of a table"}
-	threadsFlag   = &cli.IntFlag{Name: "threads", Usage: "threads for the feature network, metrics and onnxruntime (0: all cores)"}
+	threadsFlag   = &cli.IntFlag{Name: "threads", Usage: "`N` threads for the feature network, metrics and onnxruntime (0: all cores)"}
 )
 
 func newApp(stdout, stderr io.Writer) *cli.App {
-	return &cli.App{
+	return command.Setup(&cli.App{
 		Name:  "gan-eval",
 		Usage: "score a generator's samples: FID, KID, precision/recall, class coverage, mode collapse",
-		UsageText: "gan-eval --model FILE.onnx|RUN_DIR [--n 10000] [--json]\n" +
+		UsageText: "gan-eval --model FILE.onnx|RUN_DIR [-n 10000] [--json]\n" +
 			"gan-eval --images DIR [--reference-dir DIR]\n" +
-			"gan-eval --npy FILE.npy [--n 10000]\n" +
-			"gan-eval reference [--n 10000]\n" +
-			"gan-eval compare [--n 10000] [--grid compare.png] RUN...\n" +
+			"gan-eval --npy FILE.npy [-n 10000]\n" +
+			"gan-eval reference [-n 10000]\n" +
+			"gan-eval compare [-n 10000] [--grid compare.png] RUN...\n" +
 			"gan-eval train-features [--data DIR] -o FILE\n" +
 			"gan-eval info [--features FILE]",
-		Version:      version,
-		Writer:       stdout,
-		ErrWriter:    stderr,
-		OnUsageError: onUsageError("gan-eval"),
+		Writer:    stdout,
+		ErrWriter: stderr,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Aliases: []string{"m"}, Usage: "generator `FILE`.onnx exported by gan-train, or a run folder (its generator.onnx)"},
 			&cli.StringFlag{Name: "images", Usage: "score the images in `DIR` instead of a generator's samples"},
@@ -116,7 +74,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		},
 		Action:   scoreAction,
 		Commands: []*cli.Command{referenceCommand(), compareCommand(), trainFeaturesCommand(), infoCommand()},
-	}
+	}, "GAN_EVAL")
 }
 
 // setThreads applies --threads to the Go kernels.

@@ -22,10 +22,9 @@ func referenceCommand() *cli.Command {
 		Description: "The floor scores real images disjoint from the reference set (the MNIST training set against the test set,\n" +
 			"or one half of --reference-dir against the other): what a perfect generator would get at this --n.\n" +
 			"The ceiling scores uniform noise images.",
-		UsageText:    "gan-eval reference [--n 10000] [--reference-dir DIR] [--features FILE] [--json]",
-		OnUsageError: onUsageError("gan-eval reference"),
-		Flags:        []cli.Flag{nFlag, seedFlag, referenceFlag, featuresFlag, rangeFlag, kFlag, kidSubsets, kidSize, jsonFlag, threadsFlag},
-		Action:       referenceAction,
+		UsageText: "gan-eval reference [-n 10000] [--reference-dir DIR] [--features FILE] [--json]",
+		Flags:     []cli.Flag{nFlag, seedFlag, referenceFlag, featuresFlag, rangeFlag, kFlag, kidSubsets, kidSize, jsonFlag, threadsFlag},
+		Action:    referenceAction,
 	}
 }
 

@@ -23,21 +23,20 @@ func trainFeaturesCommand() *cli.Command {
 			"The same flags, thread count and CPU kernel path give the same weights bit for bit.\n" +
 			"A folder needs class subfolders (DIR/cat/*.png, DIR/dog/*.png); without --test-dir, a seeded\n" +
 			"--test-share of it is held out to measure the accuracy.",
-		UsageText:    "gan-eval train-features [--data mnist|DIR] -o FILE [--epochs 3] [--threads 2]",
-		OnUsageError: onUsageError("gan-eval train-features"),
+		UsageText: "gan-eval train-features [--data mnist|DIR] -o FILE [--epochs 3] [--threads 2]",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "data", Value: "mnist", Usage: "mnist, or a `DIR` of images in class subfolders"},
 			&cli.StringFlag{Name: "test-dir", Usage: "`DIR` of held-out images in the same class subfolders (default: hold out --test-share of --data)"},
-			&cli.Float64Flag{Name: "test-share", Value: 0.1, Usage: "share of a folder held out for the accuracy when there is no --test-dir"},
-			&cli.IntFlag{Name: "image-size", Usage: "side of the square images of a folder (default 32)"},
-			&cli.IntFlag{Name: "channels", Value: 3, Usage: "1 (gray) or 3 (RGB) for a folder"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "feature network `FILE` to write"},
-			&cli.StringFlag{Name: "name", Usage: "name in reports (default <data>-lenet)"},
-			&cli.IntFlag{Name: "epochs", Value: d.Epochs, Usage: "passes over the training images"},
-			&cli.IntFlag{Name: "batch-size", Value: d.BatchSize, Usage: "images per Adam step"},
-			&cli.Float64Flag{Name: "lr", Value: d.LR, Usage: "Adam learning rate"},
-			&cli.Float64Flag{Name: "lr-decay", Value: d.LRDecay, Usage: "factor the learning rate is multiplied by after each epoch"},
-			&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "seed of the initial weights and the batch order"},
+			&cli.Float64Flag{Name: "test-share", Value: 0.1, Usage: "`SHARE` of a folder held out for the accuracy when there is no --test-dir"},
+			&cli.IntFlag{Name: "image-size", Usage: "`SIDE` of the square images of a folder (default 32)"},
+			&cli.IntFlag{Name: "channels", Value: 3, Usage: "`C`: 1 (gray) or 3 (RGB) for a folder"},
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "feature network `FILE` to write"},
+			&cli.StringFlag{Name: "name", Usage: "`NAME` in reports (default <data>-lenet)"},
+			&cli.IntFlag{Name: "epochs", Value: d.Epochs, Usage: "`N` passes over the training images"},
+			&cli.IntFlag{Name: "batch-size", Value: d.BatchSize, Usage: "`N` images per Adam step"},
+			&cli.Float64Flag{Name: "lr", Value: d.LR, Usage: "Adam learning rate `LR`"},
+			&cli.Float64Flag{Name: "lr-decay", Value: d.LRDecay, Usage: "`FACTOR` the learning rate is multiplied by after each epoch"},
+			&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "`SEED` of the initial weights and the batch order"},
 			threadsFlag,
 		},
 		Action: trainFeaturesAction,
@@ -63,12 +62,12 @@ func trainFeaturesAction(c *cli.Context) error {
 	case !(opt.LRDecay > 0 && opt.LRDecay <= 1):
 		return usage("--lr-decay %g: give a factor in (0, 1]", opt.LRDecay)
 	}
-	out := c.String("output")
+	out := c.String("out")
 	if out == "" {
 		return usage("train-features needs -o FILE, the feature network file to write")
 	}
 	if st, err := os.Stat(filepath.Dir(out)); err != nil || !st.IsDir() {
-		return usage("--output %s: folder %s does not exist", out, filepath.Dir(out))
+		return usage("--out %s: folder %s does not exist", out, filepath.Dir(out))
 	}
 	trainSet, testSet, err := trainingData(c)
 	if err != nil {
@@ -169,11 +168,10 @@ func writeAtomic(path string, f *eval.FeatureNet) error {
 
 func infoCommand() *cli.Command {
 	return &cli.Command{
-		Name:         "info",
-		Usage:        "describe a feature network: input, classes, training recipe, accuracy",
-		UsageText:    "gan-eval info [--features FILE]",
-		OnUsageError: onUsageError("gan-eval info"),
-		Flags:        []cli.Flag{featuresFlag, rangeFlag, threadsFlag},
+		Name:      "info",
+		Usage:     "describe a feature network: input, classes, training recipe, accuracy",
+		UsageText: "gan-eval info [--features FILE]",
+		Flags:     []cli.Flag{featuresFlag, rangeFlag, threadsFlag},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usage("unexpected argument %q; see gan-eval info --help", c.Args().First())

@@ -19,12 +19,10 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/gogan/gan/cmd/internal/command"
 	"github.com/gogan/gan/infer"
 	"github.com/gogan/gan/infer/pretrained"
 )
-
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
 
 // builtin is the model used without --model: the one in infer/pretrained
 // (tests swap it; when empty, --model is required).
@@ -34,75 +32,47 @@ func main() {
 	os.Exit(run(os.Args, os.Stdout, os.Stderr))
 }
 
-// usageError marks a problem with the command line (exit status 2).
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
-
-func usage(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+func usage(format string, a ...any) error { return command.Usagef(format, a...) }
 
 // errInterrupted is returned when SIGINT or SIGTERM stops a run.
-var errInterrupted = errors.New("interrupted")
+var errInterrupted = command.ErrInterrupted
 
-// exitCode maps an error to the process status: 2 for usage errors (flags,
+// run runs gan-gen and returns its exit status: 2 for usage errors (flags,
 // and a model file that is missing or not a generator), 130 for an
 // interrupted run, 1 for failures at run time (unwritable output, missing
 // runtime library, ...).
-func exitCode(err error) int {
-	var ue usageError
-	var me *infer.ModelError
-	switch {
-	case err == nil:
-		return 0
-	case errors.Is(err, errInterrupted):
-		return 130
-	case errors.As(err, &ue), errors.As(err, &me):
-		return 2
-	}
-	return 1
-}
-
 func run(args []string, stdout, stderr io.Writer) int {
-	err := newApp(stdout, stderr).Run(args)
-	if err != nil {
-		fmt.Fprintf(stderr, "gan-gen: %v\n", err)
-	}
-	return exitCode(err)
+	return command.Run(newApp(stdout, stderr), args, command.UsageAs[*infer.ModelError]())
 }
 
 func newApp(stdout, stderr io.Writer) *cli.App {
 	modelFlag := &cli.StringFlag{Name: "model", Aliases: []string{"m"}, Usage: "generator `FILE`.onnx exported by gan-train, or a run folder (its " + exportName + ") (default: the model built into gan-gen)"}
-	return &cli.App{
+	return command.Setup(&cli.App{
 		Name:      "gan-gen",
 		Usage:     "sample images from a generator exported by gan-train",
 		UsageText: "gan-gen --model FILE.onnx|RUN_DIR -n 64 --out DIR [flags]\ngan-gen --model FILE.onnx -n 64 --grid sheet.png\ngan-gen --model FILE.onnx -n 10000 --out samples.npy   (one (N,C,H,W) float32 array, for gan-eval --npy or numpy.load)\ngan-gen --model FILE.onnx -n 1000 --out images.tar\ngan-gen --model FILE.onnx --interpolate 16 --out DIR\ngan-gen --model FILE.onnx --latents z.npy [--direction d.npy --strength 1.5] --grid sheet.png\ngan-gen info [--json] --model FILE.onnx",
-		Version:   version,
 		Writer:    stdout,
 		ErrWriter: stderr,
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return usageError{fmt.Errorf("%v; see gan-gen --help", err)}
-		},
 		Flags: []cli.Flag{
 			modelFlag,
-			&cli.IntFlag{Name: "n", Aliases: []string{"count"}, Value: 64, Usage: "number of images (with --interpolate: of seeds to walk through, default 4)"},
-			&cli.IntFlag{Name: "batch", Value: 256, Usage: "images per onnxruntime run"},
+			&cli.IntFlag{Name: "n", Aliases: []string{"count"}, Value: 64, Usage: "`N` images (default 64; with --interpolate: N seeds to walk through, default 4)"},
+			&cli.IntFlag{Name: "batch", Value: 256, Usage: "`N` images per onnxruntime run"},
 			&cli.Uint64Flag{Name: "seed", Usage: "image i uses seed `S`+i; the same seed gives the same image at any --batch"},
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "where the images go, told by the `PATH`'s name: a folder (new or empty) for the images and manifest.csv; FILE.npy for one stacked (N,C,H,W) float32 array; FILE.tar for a tar of the images and manifest.csv; - for that tar on stdout"},
-			&cli.StringFlag{Name: "format", Value: "png", Usage: "png, jpeg, or npy (the raw float32 tensors, stacked (N,C,H,W) in one " + stackedName + "; implied by --out FILE.npy)"},
-			&cli.IntFlag{Name: "quality", Value: 90, Usage: "JPEG quality, 1-100"},
+			&cli.StringFlag{Name: "format", Value: "png", Usage: "image `FORMAT`: png, jpeg, or npy (the raw float32 tensors, stacked (N,C,H,W) in one " + stackedName + "; implied by --out FILE.npy)"},
+			&cli.IntFlag{Name: "quality", Value: 90, Usage: "JPEG `QUALITY`, 1-100"},
 			&cli.StringFlag{Name: "grid", Usage: "contact sheet `FILE`.png of the first " + strconv.Itoa(maxGrid) + " images at most"},
 			&cli.StringFlag{Name: "label", Usage: "class index or name `K` for a conditional model (default: cycle through the classes)"},
 			&cli.Float64Flag{Name: "truncation", Usage: "redraw latent entries with |z| > `T` (e.g. 0.7; 0: off)"},
-			&cli.IntFlag{Name: "interpolate", Usage: "walk between consecutive seeds in `K` steps each, writing interpolation.png and interpolation.gif into --out"},
+			&cli.IntFlag{Name: "interpolate", Usage: "walk between consecutive seeds in `K` steps each, writing interpolation.png and interpolation.gif into --out (0: no walk)"},
 			&cli.BoolFlag{Name: "slerp", Usage: "interpolate along the great circle instead of linearly"},
 			&cli.StringFlag{Name: "latents", Usage: "generate from the latents in `FILE`.npy, float32 (N, z_dim) as gan-train project writes (one image per row; with --interpolate, walk between consecutive rows)"},
 			&cli.StringFlag{Name: "direction", Usage: "add a latent direction `FILE`.npy (1, z_dim), as gan-train direction writes, times --strength to every latent"},
-			&cli.Float64Flag{Name: "strength", Value: 1, Usage: "how far to move along --direction (negative: the other way)"},
-			&cli.StringFlag{Name: "provider", Value: "cpu", Usage: "execution provider: " + strings.Join(infer.Providers, ", ") + " (falls back to cpu with a warning)"},
+			&cli.Float64Flag{Name: "strength", Value: 1, Usage: "how far, `S`, to move along --direction (negative: the other way)"},
+			&cli.StringFlag{Name: "provider", Value: "cpu", Usage: "execution `PROVIDER`: " + strings.Join(infer.Providers, ", ") + " (falls back to cpu with a warning)"},
 			&cli.StringSliceFlag{Name: "provider-option", Usage: "provider option `KEY=VALUE`, e.g. device_id=1 or use_tf32=0 (repeatable)"},
 			&cli.BoolFlag{Name: "strict-provider", Usage: "fail instead of falling back to cpu when --provider is unavailable"},
-			&cli.IntFlag{Name: "threads", Usage: "onnxruntime intra-op threads (0: one per core)"},
+			&cli.IntFlag{Name: "threads", Usage: "`N` onnxruntime intra-op threads (0: one per core)"},
 			&cli.BoolFlag{Name: "overwrite", Usage: "replace the output in a non-empty --out folder, or an existing --out file (the old output stays until the new one is complete)"},
 		},
 		Action: generateAction,
@@ -111,12 +81,9 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			Usage:     "print a model's metadata and the onnxruntime library in use",
 			UsageText: "gan-gen info [--json] --model FILE.onnx|RUN_DIR",
 			Flags:     []cli.Flag{modelFlag, &cli.BoolFlag{Name: "json", Usage: "print one JSON object instead of text"}},
-			OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-				return usageError{fmt.Errorf("%v; see gan-gen info --help", err)}
-			},
-			Action: infoAction,
+			Action:    infoAction,
 		}},
-	}
+	}, "GAN_GEN")
 }
 
 // exportName is the generator's file in a gan-train run folder

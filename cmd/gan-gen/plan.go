@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
-	"golang.org/x/sys/unix"
 
+	"github.com/gogan/gan/cmd/internal/command"
 	"github.com/gogan/gan/infer"
 )
 
@@ -99,7 +99,7 @@ func planFromFlags(c *cli.Context) (*plan, error) {
 	if p.n < 1 {
 		return nil, usage("-n %d: must be at least 1", p.n)
 	}
-	if p.out == "-" && isTerminal(c.App.Writer) {
+	if p.out == "-" && command.IsTerminal(c.App.Writer) {
 		return nil, usage("--out -: stdout is a terminal; redirect it, e.g. gan-gen ... --out - > images.tar")
 	}
 	switch p.kind {
@@ -312,15 +312,4 @@ func prepareDir(dir string) error {
 		return fmt.Errorf("--out %s: %v", dir, err)
 	}
 	return nil
-}
-
-// isTerminal asks the terminal driver rather than checking for a character
-// device, so that /dev/null counts as the file it is.
-func isTerminal(w any) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
 }

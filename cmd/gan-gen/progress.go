@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/gogan/gan/cmd/internal/command"
 )
 
 // progress reports images done: a bar redrawn in place on a terminal,
@@ -26,7 +28,7 @@ const (
 
 func newProgress(w io.Writer, total int) *progress {
 	now := time.Now()
-	return &progress{w: w, tty: isTerminal(w), total: total, start: now, last: now}
+	return &progress{w: w, tty: command.IsTerminal(w), total: total, start: now, last: now}
 }
 
 func (p *progress) rate() float64 {

@@ -28,8 +28,8 @@ func directionCommand() *cli.Command {
 		Flags: append(projectFlags(150, 2),
 			&cli.StringFlag{Name: "from", Usage: "class `NAME` or index the direction starts from"},
 			&cli.StringFlag{Name: "to", Usage: "class `NAME` or index the direction points to"},
-			&cli.IntFlag{Name: "n", Value: 64, Usage: "images projected per class"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "`FILE`.npy to write: float32 (1, z_dim)"},
+			&cli.IntFlag{Name: "n", Aliases: []string{"count"}, Value: 64, Usage: "`N` images projected per class"},
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "`FILE`.npy to write: float32 (1, z_dim)"},
 		),
 		Action: directionAction,
 	}
@@ -39,14 +39,14 @@ func directionAction(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return train.UsageError{Err: fmt.Errorf("unexpected argument %q; see gan-train direction --help", c.Args().First())}
 	}
-	out := c.String("output")
+	out := c.String("out")
 	switch {
 	case c.String("from") == "" || c.String("to") == "":
 		return train.UsageError{Err: errors.New("direction needs --from CLASS and --to CLASS")}
 	case out == "":
 		return train.UsageError{Err: errors.New("direction needs -o FILE.npy")}
 	case c.Int("n") < 1:
-		return train.UsageError{Err: fmt.Errorf("--n %d: want at least 1 image per class", c.Int("n"))}
+		return train.UsageError{Err: fmt.Errorf("-n %d: want at least 1 image per class", c.Int("n"))}
 	}
 	if err := probeWrite(out); err != nil {
 		return err

@@ -22,7 +22,7 @@ func exportCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "run", Usage: "run `DIR` written by gan-train (its checkpoints/latest.ckpt is exported)"},
 			&cli.BoolFlag{Name: "raw", Usage: "export G's own weights instead of their moving average (--ema)"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "ONNX `FILE` to write (default DIR/" + train.ExportName + ", or DIR/generator-raw.onnx with --raw)"},
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "ONNX `FILE` to write (default DIR/" + train.ExportName + ", or DIR/generator-raw.onnx with --raw)"},
 		},
 		Action: exportAction,
 	}
@@ -37,7 +37,7 @@ func exportAction(c *cli.Context) error {
 		return train.UsageError{Err: fmt.Errorf("export needs --run DIR, the run folder to export")}
 	}
 	raw := c.Bool("raw")
-	out := c.String("output")
+	out := c.String("out")
 	if out == "" {
 		out = filepath.Join(dir, train.ExportName)
 		if raw {

@@ -5,17 +5,17 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/gogan/gan/cmd/internal/command"
 	"github.com/gogan/gan/models"
 	"github.com/gogan/gan/train"
 	"github.com/gogan/gan/train/data"
@@ -25,84 +25,81 @@ func main() {
 	os.Exit(run(os.Args, os.Stderr))
 }
 
-// exitCode maps an error to the process status: 2 for usage errors, 1 for
-// failures at run time, 130 for an interrupted (and saved) run.
-func exitCode(err error) int {
-	var ue train.UsageError
-	switch {
-	case err == nil:
-		return 0
-	case errors.Is(err, train.ErrInterrupted):
-		return 130
-	case errors.As(err, &ue), isFlagError(err):
-		return 2
-	}
-	return 1
-}
+// stdout is where help, --dry-run and ls print (tests swap it).
+var stdout io.Writer = os.Stdout
 
-func isFlagError(err error) bool {
-	s := err.Error()
-	return strings.HasPrefix(s, "flag provided but not defined") || strings.HasPrefix(s, "invalid value") ||
-		strings.Contains(s, "Required flag") || strings.HasPrefix(s, "flag needs an argument")
-}
-
+// run runs gan-train and returns its exit status: 2 for usage errors, 1
+// for failures at run time, 130 for an interrupted (and saved) run.
 func run(args []string, stderr *os.File) int {
-	app := newApp(stderr)
-	err := app.Run(args)
-	if err != nil {
-		fmt.Fprintf(stderr, "gan-train: %v\n", err)
-	}
-	return exitCode(err)
+	return command.Run(newApp(stderr), args, command.UsageAs[train.UsageError](), command.InterruptedBy(train.ErrInterrupted))
 }
+
+// usageText shows what gan-train is for, by example.
+const usageText = `gan-train [flags]                                   a DCGAN on MNIST for 5 epochs, into runs/mnist-dcgan-<time>
+gan-train --data DIR --image-size 64 --conditional -o runs/faces
+                                                    an RGB folder of images, one class per subfolder
+gan-train --model vae --epochs 10                   a convolutional VAE instead of a GAN
+gan-train --loss hinge --r1 1 --ema 0.999 --eval-every 1000
+gan-train --dry-run --data DIR                      print the resolved settings, model sizes and steps; train nothing
+gan-train --resume runs/faces --steps 20000         continue a run with its saved settings
+gan-train ls [DIR]                                  the runs in DIR (runs/): step, losses, best FID
+gan-train export --run DIR -o FILE.onnx
+gan-train project --run DIR -o OUT IMAGE...
+gan-train direction --run DIR --from 3 --to 8 -o d.npy
+
+Every flag can also be set by the environment variable shown after it
+(GAN_TRAIN_<FLAG>, or GAN_TRAIN_<COMMAND>_<FLAG> for a command's flags);
+a flag given on the command line wins.`
 
 func newApp(stderr *os.File) *cli.App {
 	d := train.DefaultConfig()
 	v := d.WithVAEDefaults()
-	return &cli.App{
+	return command.Setup(&cli.App{
 		Name:      "gan-train",
 		Usage:     "train a GAN (or a VAE) on MNIST or a folder of images",
-		Version:   train.Version,
-		Writer:    os.Stdout,
+		UsageText: usageText,
+		Writer:    stdout,
 		ErrWriter: stderr,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "data", Value: "mnist", Usage: "`DIR` of images (searched recursively; first-level subfolders are classes), or mnist"},
-			&cli.IntFlag{Name: "image-size", Usage: "side of the square training images (default 28 for MNIST, 64 for folders)"},
-			&cli.IntFlag{Name: "channels", Value: 3, Usage: "1 (gray) or 3 (RGB) for folder data; MNIST is gray"},
+			&cli.IntFlag{Name: "image-size", Usage: "`SIDE` of the square training images (default 28 for MNIST, 64 for folders)"},
+			&cli.IntFlag{Name: "channels", Value: 3, Usage: "`C`: 1 (gray) or 3 (RGB) for folder data; MNIST is gray"},
 			&cli.BoolFlag{Name: "strict", Usage: "stop on an unreadable image instead of skipping it"},
-			&cli.StringFlag{Name: "model", Value: d.Model.Kind, Usage: "architecture: dcgan, mlp, resnet (SNGAN-style residual G and D), or vae (a convolutional VAE with DCGAN's encoder and decoder, trained by --recon and --beta)"},
-			&cli.IntFlag{Name: "width", Usage: fmt.Sprintf("--model resnet: channels of every residual block in G and D (0: %d)", models.DefaultWidth)},
+			&cli.StringFlag{Name: "model", Value: d.Model.Kind, Usage: "architecture `KIND`: dcgan, mlp, resnet (SNGAN-style residual G and D), or vae (a convolutional VAE with DCGAN's encoder and decoder, trained by --recon and --beta)"},
+			&cli.IntFlag{Name: "width", Usage: fmt.Sprintf("--model resnet: `CHANNELS` of every residual block in G and D (0: %d)", models.DefaultWidth)},
 			&cli.BoolFlag{Name: "conditional", Usage: "condition G and D on the class label (needs labelled data)"},
-			&cli.IntFlag{Name: "z-dim", Value: d.Model.ZDim, Usage: "latent size"},
-			&cli.StringFlag{Name: "loss", Value: string(d.Loss), Usage: "nonsaturating, minimax, lsgan, hinge or wgan-gp"},
-			&cli.StringFlag{Name: "recon", Value: string(v.Recon), Usage: "--model vae: reconstruction loss mse, l1 or bce (on intensities (x+1)/2), summed over pixels"},
-			&cli.Float64Flag{Name: "beta", Value: v.Beta, Usage: "--model vae: weight of the KL term (1: the ELBO)"},
+			&cli.IntFlag{Name: "z-dim", Value: d.Model.ZDim, Usage: "latent size `Z`"},
+			&cli.StringFlag{Name: "loss", Value: string(d.Loss), Usage: "`LOSS`: nonsaturating, minimax, lsgan, hinge or wgan-gp"},
+			&cli.StringFlag{Name: "recon", Value: string(v.Recon), Usage: "--model vae: reconstruction `LOSS` mse, l1 or bce (on intensities (x+1)/2), summed over pixels"},
+			&cli.Float64Flag{Name: "beta", Value: v.Beta, Usage: "--model vae: weight `B` of the KL term (1: the ELBO)"},
 			&cli.Float64Flag{Name: "r1", Usage: "R1 gradient penalty `GAMMA` on real data (0: off)"},
 			&cli.IntFlag{Name: "r1-every", Value: 1, Usage: "lazy R1 (StyleGAN2): apply it on every `N`th D update only, weighted by N"},
-			&cli.Float64Flag{Name: "gp-weight", Value: 10, Usage: "gradient penalty weight for wgan-gp"},
+			&cli.Float64Flag{Name: "gp-weight", Value: 10, Usage: "gradient penalty weight `W` for wgan-gp"},
 			&cli.Float64Flag{Name: "ema", Usage: "`DECAY` of an exponential moving average of G used for samples and export (e.g. 0.999; 0: off)"},
 			&cli.BoolFlag{Name: "ema-warmup", Usage: "ramp the --ema decay up as min(DECAY, (1+step)/(10+step)), so the average follows G closely early on"},
-			&cli.Float64Flag{Name: "label-smoothing", Usage: "one-sided label smoothing: real target 1-`S` (e.g. 0.1)"},
-			&cli.IntFlag{Name: "d-steps", Value: d.DSteps, Usage: "D updates per G update"},
-			&cli.IntFlag{Name: "epochs", Usage: "epochs to train (default 5 when --steps is not given)"},
-			&cli.IntFlag{Name: "steps", Usage: "the step count to reach (instead of --epochs)"},
-			&cli.IntFlag{Name: "batch-size", Value: d.BatchSize, Usage: "images per batch"},
-			&cli.Float64Flag{Name: "lr-g", Value: d.LrG, Usage: fmt.Sprintf("G's Adam learning rate (a VAE's decoder: default %g)", v.LrG)},
-			&cli.Float64Flag{Name: "lr-d", Value: d.LrD, Usage: fmt.Sprintf("D's Adam learning rate (a VAE's encoder: default %g)", v.LrD)},
-			&cli.Float64Flag{Name: "beta1", Value: d.Beta1, Usage: fmt.Sprintf("Adam beta1 (a VAE's default: %g)", v.Beta1)},
-			&cli.Float64Flag{Name: "beta2", Value: d.Beta2, Usage: "Adam beta2"},
-			&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "random seed: the same seed and threads repeat a run exactly"},
-			&cli.IntFlag{Name: "threads", Usage: "kernel threads (0: all cores)"},
+			&cli.Float64Flag{Name: "label-smoothing", Usage: "one-sided label smoothing: real target 1-`S` (e.g. 0.1; 0: off)"},
+			&cli.IntFlag{Name: "d-steps", Value: d.DSteps, Usage: "`N` D updates per G update"},
+			&cli.IntFlag{Name: "epochs", Usage: "`N` epochs to train (default 5 when --steps is not given)"},
+			&cli.IntFlag{Name: "steps", Usage: "the step count `N` to reach, instead of --epochs (0: train --epochs)"},
+			&cli.IntFlag{Name: "batch-size", Value: d.BatchSize, Usage: "`N` images per batch"},
+			&cli.Float64Flag{Name: "lr-g", Value: d.LrG, Usage: fmt.Sprintf("G's Adam learning rate `LR` (default %g; a VAE's decoder: %g)", d.LrG, v.LrG)},
+			&cli.Float64Flag{Name: "lr-d", Value: d.LrD, Usage: fmt.Sprintf("D's Adam learning rate `LR` (default %g; a VAE's encoder: %g)", d.LrD, v.LrD)},
+			&cli.Float64Flag{Name: "beta1", Value: d.Beta1, Usage: fmt.Sprintf("Adam `BETA1` (default %g; a VAE's: %g)", d.Beta1, v.Beta1)},
+			&cli.Float64Flag{Name: "beta2", Value: d.Beta2, Usage: "Adam `BETA2`"},
+			&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "random `SEED`: the same seed and threads repeat a run exactly"},
+			&cli.IntFlag{Name: "threads", Usage: "`N` kernel threads (0: all cores)"},
 			&cli.IntFlag{Name: "sample-every", Value: d.SampleEvery, Usage: "write a fixed-noise sample grid every `N` steps"},
 			&cli.IntFlag{Name: "checkpoint-every", Value: d.CkptEvery, Usage: "write checkpoints/latest.ckpt every `N` steps"},
 			&cli.IntFlag{Name: "eval-every", Usage: "every `N` steps score 2000 samples (FID, class perplexity) into metrics.csv and keep checkpoints/best.ckpt (0: off)"},
 			&cli.DurationFlag{Name: "max-time", Usage: "stop after `DURATION` of training (e.g. 10m), saving and exporting as at the last step; the step reached is logged (0: no limit)"},
 			&cli.StringFlag{Name: "snapshot-at", Usage: "at each training time in `LIST` (e.g. 1m,3m,10m) export the sampling generator to snapshots/<time>.onnx in the run folder; export time is not counted"},
-			&cli.StringFlag{Name: "out", Usage: "run folder (default runs/<data>-<model>-<time>); must be new or empty"},
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "run folder `DIR` (default runs/<data>-<model>-<time>); must be new or empty"},
 			&cli.StringFlag{Name: "resume", Usage: "continue the run in `DIR` with its saved settings"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "print the resolved settings, the data, the networks' parameter counts and the steps, then exit without training or writing anything"},
 		},
 		Action:   trainAction,
-		Commands: []*cli.Command{exportCommand(), projectCommand(), directionCommand()},
-	}
+		Commands: []*cli.Command{lsCommand(), exportCommand(), projectCommand(), directionCommand()},
+	}, "GAN_TRAIN")
 }
 
 func trainAction(c *cli.Context) error {
@@ -155,9 +152,12 @@ func trainAction(c *cli.Context) error {
 			return err
 		}
 	}
+	if c.Bool("dry-run") {
+		return dryRun(c, cfg, ds, out, timed)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	r, err := train.Start(cfg, ds, train.RunOptions{Out: out, Resume: c.IsSet("resume"), Log: c.App.ErrWriter, Terminal: isTerminal(c.App.ErrWriter),
+	r, err := train.Start(cfg, ds, train.RunOptions{Out: out, Resume: c.IsSet("resume"), Log: c.App.ErrWriter, Terminal: command.IsTerminal(c.App.ErrWriter),
 		MaxTime: timed.MaxTime, Snapshots: timed.Snapshots})
 	if err != nil {
 		return err
@@ -186,15 +186,6 @@ func dataName(d string) string {
 		return d
 	}
 	return filepath.Base(filepath.Clean(d))
-}
-
-func isTerminal(w any) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func configFromFlags(c *cli.Context) (train.Config, error) {

@@ -31,15 +31,15 @@ func projectFlags(steps, restarts int) []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "run", Usage: "run `DIR` written by gan-train (its checkpoints/latest.ckpt is used)"},
 		&cli.BoolFlag{Name: "raw", Usage: "use G's own weights instead of their moving average (--ema)"},
-		&cli.IntFlag{Name: "steps", Value: steps, Usage: "Adam steps on z per restart"},
-		&cli.Float64Flag{Name: "lr", Value: 0.05, Usage: "Adam learning rate on z (cosine-decayed to 0)"},
-		&cli.StringFlag{Name: "loss", Value: "l2", Usage: "pixel loss: l2 or l1"},
+		&cli.IntFlag{Name: "steps", Value: steps, Usage: "`N` Adam steps on z per restart"},
+		&cli.Float64Flag{Name: "lr", Value: 0.05, Usage: "Adam learning rate `LR` on z (cosine-decayed to 0)"},
+		&cli.StringFlag{Name: "loss", Value: "l2", Usage: "pixel `LOSS`: l2 or l1"},
 		&cli.Float64Flag{Name: "feature-weight", Usage: "weight `W` of a feature loss from gan-eval's MNIST network, e.g. 0.01 (0: pixels only; 1x28x28 models only; triples the time)"},
-		&cli.IntFlag{Name: "restarts", Value: restarts, Usage: "random starting latents per image; the best is kept"},
+		&cli.IntFlag{Name: "restarts", Value: restarts, Usage: "`N` random starting latents per image; the best is kept"},
 		&cli.BoolFlag{Name: "free", Usage: "let latents leave the sphere of radius sqrt(z_dim) where N(0,1) latents lie (closer fits, worse latents to edit)"},
 		&cli.BoolFlag{Name: "refine", Usage: "vae runs: refine the encoder's latents by gradient descent (the flags above) instead of taking them as they are"},
-		&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the starting latents"},
-		&cli.IntFlag{Name: "threads", Usage: "kernel threads (0: all cores)"},
+		&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "`SEED` of the starting latents"},
+		&cli.IntFlag{Name: "threads", Usage: "`N` kernel threads (0: all cores)"},
 	}
 }
 
@@ -54,7 +54,7 @@ func projectCommand() *cli.Command {
 		HideHelpCommand: true,
 		Flags: append(projectFlags(300, 4),
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "`DIR` for latents.npy, the reconstructions, compare.png and errors.csv (new or empty)"},
-			&cli.IntFlag{Name: "mnist-test", Usage: "project the first `K` MNIST test digits instead of IMAGE files"},
+			&cli.IntFlag{Name: "mnist-test", Usage: "project the first `K` MNIST test digits instead of IMAGE files (0: the IMAGE files)"},
 			&cli.IntSliceFlag{Name: "mnist-test-class", Usage: "with --mnist-test K: the first K test digits of the classes `D[,D...]` (0-9) only, in test-set order"},
 			&cli.StringFlag{Name: "label", Usage: "class index or name `K` of the images, for a conditional model (--mnist-test uses the true digits)"},
 		),

@@ -16,6 +16,10 @@ import (
 // (--max-time, --snapshot-at, measured on the run's whole training time).
 var changeable = []string{"resume", "steps", "epochs", "max-time", "snapshot-at"}
 
+// sessionOnly are the flags about this invocation rather than the run
+// (what is printed, whether it trains): never saved, free with --resume.
+var sessionOnly = []string{"quiet", "dry-run"}
+
 // resumeConfig reads a run's settings and checks every other flag given
 // against them, value by value: each must repeat its saved value. A flag
 // that names no saved setting (one added later, say) is refused too, so
@@ -28,7 +32,7 @@ func resumeConfig(c *cli.Context, dir string) (train.Config, error) {
 	}
 	may := "only " + flagList(changeable[1:]) + " may change"
 	for _, f := range c.FlagNames() {
-		if !c.IsSet(f) || slices.Contains(changeable, f) {
+		if !c.IsSet(f) || slices.Contains(changeable, f) || slices.Contains(sessionOnly, f) {
 			continue
 		}
 		want, ok := savedFlag(f, saved)
