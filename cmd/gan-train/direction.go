@@ -46,7 +46,7 @@ func directionAction(c *cli.Context) error {
 	case out == "":
 		return train.UsageError{Err: errors.New("direction needs -o FILE.npy")}
 	case c.Int("n") < 1:
-		return train.UsageError{Err: fmt.Errorf("-n %d: want at least 1 image per class", c.Int("n"))}
+		return train.UsageError{Err: fmt.Errorf("--n %d: want at least 1 image per class", c.Int("n"))}
 	}
 	if err := probeWrite(out); err != nil {
 		return err

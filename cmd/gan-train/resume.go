@@ -31,7 +31,8 @@ func resumeConfig(c *cli.Context, dir string) (train.Config, error) {
 		return saved, train.UsageError{Err: fmt.Errorf("--resume %s: %v", dir, err)}
 	}
 	may := "only " + flagList(changeable[1:]) + " may change"
-	for _, f := range c.FlagNames() {
+	for _, fl := range c.App.Flags {
+		f := fl.Names()[0] // not an alias such as -q
 		if !c.IsSet(f) || slices.Contains(changeable, f) || slices.Contains(sessionOnly, f) {
 			continue
 		}

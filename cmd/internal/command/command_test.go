@@ -235,3 +235,18 @@ func TestPlaceholder(t *testing.T) {
 		}
 	}
 }
+
+func TestHelpProblems(t *testing.T) {
+	if p := HelpProblems(testApp(io.Discard, io.Discard, nil)); len(p) > 0 {
+		t.Errorf("the test app: %q", p)
+	}
+	app := testApp(io.Discard, io.Discard, nil)
+	app.Flags = append(app.Flags,
+		&cli.IntFlag{Name: "batch", Usage: "images per run", EnvVars: []string{"TOOL_BATCH"}},
+		&cli.IntFlag{Name: "size", Usage: "`SIDE` (default 28)", Value: 28, DefaultText: "28", EnvVars: []string{"TOOL_SIZE"}},
+		&cli.BoolFlag{Name: "fast", Usage: "go fast"})
+	p := HelpProblems(app)
+	if len(p) != 2 || !strings.Contains(p[0], "--batch value") || !strings.Contains(p[1], "--fast") {
+		t.Errorf("problems %q; want the placeholder of --batch and the variable of --fast", p)
+	}
+}
