@@ -41,14 +41,16 @@ func dcganG(s Spec, in int, rng *rand.Rand) *nn.Sequential {
 // dcganD builds D's body: stride-2 Conv2d(k4, p1) blocks with LeakyReLU(0.2)
 // (BatchNorm after all but the first), then Linear to out features: one
 // logit for D, mu and logvar for the VAE's encoder. in is the number of
-// input channels (the image's, plus one for a label map).
+// input channels (the image's, plus one for a label map). With
+// s.SpectralNorm the blocks have no BatchNorm (spectral norm, applied by
+// NewDiscriminator, takes its place, as in SN-DCGAN) and every conv a bias.
 func dcganD(s Spec, in, out int, rng *rand.Rand) *nn.Sequential {
 	base, blocks, _ := dcganPlan(s.Size)
 	m := nn.NewSequential()
 	width := ngf
 	for b := 0; b < blocks; b++ {
-		m.Append(nn.NewConv2d(in, width, 4, 2, 1, b == 0, rng))
-		if b > 0 {
+		m.Append(nn.NewConv2d(in, width, 4, 2, 1, b == 0 || s.SpectralNorm, rng))
+		if b > 0 && !s.SpectralNorm {
 			m.Append(nn.NewBatchNorm2d(width))
 		}
 		m.Append(nn.NewLeakyReLU(0.2))

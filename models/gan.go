@@ -75,6 +75,11 @@ func NewDiscriminator(s Spec, rng *rand.Rand) (*Discriminator, error) {
 		d.main = nn.Add(&d.Container, "main", resnetDFeatures(s, in, rng))
 		d.head = nn.Add(&d.Container, "head", resnetDHead(s, rng))
 	}
+	if s.SpectralNorm {
+		// Every Linear and Conv2d; not the label plane's Embedding, an
+		// input rather than a layer.
+		nn.ApplySpectralNorm(d, rng)
+	}
 	return d, nil
 }
 

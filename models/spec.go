@@ -17,6 +17,10 @@ type Spec struct {
 	// DefaultWidth); other kinds leave it 0, which keeps their JSON as it
 	// was before the field existed.
 	Width int `json:"width,omitempty"`
+	// SpectralNorm puts spectral norm (Miyato et al. 2018) on every layer
+	// of D; a dcgan D then has no BatchNorm. G is unchanged. Old specs
+	// read as false.
+	SpectralNorm bool `json:"spectral_norm,omitempty"`
 }
 
 // Kinds lists the architectures NewGenerator knows.
@@ -59,6 +63,8 @@ func (s Spec) Validate() error {
 	switch {
 	case s.Width < 0:
 		return fmt.Errorf("width %d: must not be negative (0 means %d)", s.Width, DefaultWidth)
+	case s.SpectralNorm && (s.Kind == "vae" || s.Kind == "mlp"):
+		return fmt.Errorf("spectral norm applies to the dcgan and resnet discriminators, not --model %s", s.Kind)
 	case s.Width > 0 && s.Kind != "resnet":
 		return fmt.Errorf("width %d: --width applies to --model resnet, not %s", s.Width, s.Kind)
 	}

@@ -14,7 +14,11 @@ import (
 // Config is every setting of a run; config.json in the run folder holds it,
 // and it is enough to reproduce the run.
 type Config struct {
-	Data        string      `json:"data"` // "mnist" or an image folder
+	Data string `json:"data"` // "mnist" or an image folder
+	// Recipe is the set of defaults the run started from (RecipeModern,
+	// RecipeClassic); "" in configs written before recipes, which read as
+	// classic. A VAE has none.
+	Recipe      string      `json:"recipe,omitempty"`
 	Strict      bool        `json:"strict"`
 	Model       models.Spec `json:"model"`
 	Conditional bool        `json:"conditional"`
@@ -73,7 +77,7 @@ func DefaultConfig() Config {
 // Adam 1e-3 with betas (0.9, 0.999) for both halves, and the GAN-only
 // settings off.
 func (c Config) WithVAEDefaults() Config {
-	c.Model.Kind = "vae"
+	c.Model.Kind, c.Model.SpectralNorm, c.Recipe = "vae", false, ""
 	c.Loss, c.Recon, c.Beta = "", ReconBCE, 1
 	c.LrG, c.LrD, c.Beta1, c.Beta2 = 1e-3, 1e-3, 0.9, 0.999
 	c.DSteps, c.GPWeight, c.R1, c.Smooth = 1, 0, 0, 0

@@ -65,27 +65,29 @@ func newApp(stderr *os.File) *cli.App {
 			&cli.IntFlag{Name: "image-size", Usage: "`SIDE` of the square training images (default 28 for MNIST, 64 for folders)"},
 			&cli.IntFlag{Name: "channels", Value: 3, Usage: "`C`: 1 (gray) or 3 (RGB) for folder data; MNIST is gray"},
 			&cli.BoolFlag{Name: "strict", Usage: "stop on an unreadable image instead of skipping it"},
-			&cli.StringFlag{Name: "model", Value: d.Model.Kind, Usage: "architecture `KIND`: dcgan, mlp, resnet (SNGAN-style residual G and D), or vae (a convolutional VAE with DCGAN's encoder and decoder, trained by --recon and --beta)"},
+			&cli.StringFlag{Name: "recipe", Value: train.DefaultRecipe, Usage: "`NAME` of the defaults a GAN starts from: modern (DCGAN generator, spectral-norm D, hinge loss, EMA 0.999 with warm-up; README's recipe table) or classic (the pytorch/examples DCGAN); any flag given overrides its value"},
+			&cli.StringFlag{Name: "model", Usage: "architecture `KIND` (default: the recipe's, dcgan): dcgan, mlp, resnet (SNGAN-style residual G and D), or vae (a convolutional VAE with DCGAN's encoder and decoder, trained by --recon and --beta)"},
+			&cli.BoolFlag{Name: "spectral-norm", Usage: "spectral norm on every layer of D (dcgan: in place of its BatchNorm; resnet) (default: the recipe's: modern on, classic off)"},
 			&cli.IntFlag{Name: "width", Usage: fmt.Sprintf("--model resnet: `CHANNELS` of every residual block in G and D (0: %d)", models.DefaultWidth)},
 			&cli.BoolFlag{Name: "conditional", Usage: "condition G and D on the class label (needs labelled data)"},
 			&cli.IntFlag{Name: "z-dim", Value: d.Model.ZDim, Usage: "latent size `Z`"},
-			&cli.StringFlag{Name: "loss", Value: string(d.Loss), Usage: "`LOSS`: nonsaturating, minimax, lsgan, hinge or wgan-gp"},
+			&cli.StringFlag{Name: "loss", Usage: "`LOSS`: nonsaturating, minimax, lsgan, hinge or wgan-gp (default: the recipe's: modern hinge, classic nonsaturating)"},
 			&cli.StringFlag{Name: "recon", Value: string(v.Recon), Usage: "--model vae: reconstruction `LOSS` mse, l1 or bce (on intensities (x+1)/2), summed over pixels"},
 			&cli.Float64Flag{Name: "beta", Value: v.Beta, Usage: "--model vae: weight `B` of the KL term (1: the ELBO)"},
 			&cli.Float64Flag{Name: "r1", Usage: "R1 gradient penalty `GAMMA` on real data (0: off)"},
-			&cli.IntFlag{Name: "r1-every", Value: 1, Usage: "lazy R1 (StyleGAN2): apply it on every `N`th D update only, weighted by N"},
+			&cli.IntFlag{Name: "r1-every", Usage: "lazy R1 (StyleGAN2): apply it on every `N`th D update only, weighted by N (default 1)"},
 			&cli.Float64Flag{Name: "gp-weight", Value: 10, Usage: "gradient penalty weight `W` for wgan-gp"},
-			&cli.Float64Flag{Name: "ema", Usage: "`DECAY` of an exponential moving average of G used for samples and export (e.g. 0.999; 0: off)"},
-			&cli.BoolFlag{Name: "ema-warmup", Usage: "ramp the --ema decay up as min(DECAY, (1+step)/(10+step)), so the average follows G closely early on"},
+			&cli.Float64Flag{Name: "ema", Usage: "`DECAY` of an exponential moving average of G used for samples and export (0: off; default: the recipe's: modern 0.999, classic 0)"},
+			&cli.BoolFlag{Name: "ema-warmup", Usage: "ramp the --ema decay up as min(DECAY, (1+step)/(10+step)), so the average follows G closely early on (default: the recipe's: modern on, classic off)"},
 			&cli.Float64Flag{Name: "label-smoothing", Usage: "one-sided label smoothing: real target 1-`S` (e.g. 0.1; 0: off)"},
-			&cli.IntFlag{Name: "d-steps", Value: d.DSteps, Usage: "`N` D updates per G update"},
+			&cli.IntFlag{Name: "d-steps", Usage: "`N` D updates per G update (default: the recipe's, 1)"},
 			&cli.IntFlag{Name: "epochs", Usage: "`N` epochs to train (default 5 when --steps is not given)"},
 			&cli.IntFlag{Name: "steps", Usage: "the step count `N` to reach, instead of --epochs (0: train --epochs)"},
 			&cli.IntFlag{Name: "batch-size", Value: d.BatchSize, Usage: "`N` images per batch"},
-			&cli.Float64Flag{Name: "lr-g", Value: d.LrG, Usage: fmt.Sprintf("G's Adam learning rate `LR` (default %g; a VAE's decoder: %g)", d.LrG, v.LrG)},
-			&cli.Float64Flag{Name: "lr-d", Value: d.LrD, Usage: fmt.Sprintf("D's Adam learning rate `LR` (default %g; a VAE's encoder: %g)", d.LrD, v.LrD)},
-			&cli.Float64Flag{Name: "beta1", Value: d.Beta1, Usage: fmt.Sprintf("Adam `BETA1` (default %g; a VAE's: %g)", d.Beta1, v.Beta1)},
-			&cli.Float64Flag{Name: "beta2", Value: d.Beta2, Usage: "Adam `BETA2`"},
+			&cli.Float64Flag{Name: "lr-g", Usage: fmt.Sprintf("G's Adam learning rate `LR` (default: the recipe's, %g; a VAE's decoder: %g)", d.LrG, v.LrG)},
+			&cli.Float64Flag{Name: "lr-d", Usage: fmt.Sprintf("D's Adam learning rate `LR` (default: the recipe's, %g; a VAE's encoder: %g)", d.LrD, v.LrD)},
+			&cli.Float64Flag{Name: "beta1", Usage: fmt.Sprintf("Adam `BETA1` (default: the recipe's, %g; a VAE's: %g)", d.Beta1, v.Beta1)},
+			&cli.Float64Flag{Name: "beta2", Usage: fmt.Sprintf("Adam `BETA2` (default: the recipe's, %g)", d.Beta2)},
 			&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "random `SEED`: the same seed and threads repeat a run exactly"},
 			&cli.IntFlag{Name: "threads", Usage: "`N` kernel threads (0: all cores)"},
 			&cli.IntFlag{Name: "sample-every", Value: d.SampleEvery, Usage: "write a fixed-noise sample grid every `N` steps"},
@@ -189,10 +191,12 @@ func dataName(d string) string {
 }
 
 func configFromFlags(c *cli.Context) (train.Config, error) {
-	cfg := train.DefaultConfig()
+	cfg, err := recipeFromFlags(c)
+	if err != nil {
+		return cfg, err
+	}
 	cfg.Data = c.String("data")
 	cfg.Strict = c.Bool("strict")
-	cfg.Model.Kind = c.String("model")
 	cfg.Model.ZDim = c.Int("z-dim")
 	cfg.Model.Width = c.Int("width")
 	if cfg.Model.Kind == "resnet" && cfg.Model.Width == 0 {
@@ -224,7 +228,8 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 	if err := objectiveFromFlags(c, &cfg); err != nil {
 		return cfg, err
 	}
-	cfg.EMA, cfg.EMAWarmup = c.Float64("ema"), c.Bool("ema-warmup")
+	setIf(c, "ema", &cfg.EMA, c.Float64)
+	setIf(c, "ema-warmup", &cfg.EMAWarmup, c.Bool)
 	cfg.BatchSize = c.Int("batch-size")
 	cfg.Epochs, cfg.Steps = c.Int("epochs"), c.Int("steps")
 	if cfg.Epochs == 0 && cfg.Steps == 0 {
@@ -252,17 +257,26 @@ func objectiveFromFlags(c *cli.Context, cfg *train.Config) error {
 				return train.UsageError{Err: fmt.Errorf("--%s applies to --model vae, not a GAN (--model %s)", f, cfg.Model.Kind)}
 			}
 		}
-		l, err := train.ParseLoss(c.String("loss"))
-		if err != nil {
-			return train.UsageError{Err: fmt.Errorf("--loss: %v", err)}
+		if c.IsSet("loss") {
+			l, err := train.ParseLoss(c.String("loss"))
+			if err != nil {
+				return train.UsageError{Err: fmt.Errorf("--loss: %v", err)}
+			}
+			cfg.Loss = l
 		}
-		cfg.Loss = l
-		cfg.R1, cfg.GPWeight, cfg.Smooth = c.Float64("r1"), c.Float64("gp-weight"), c.Float64("label-smoothing")
-		if cfg.R1Every = c.Int("r1-every"); cfg.R1Every < 1 {
+		setIf(c, "r1", &cfg.R1, c.Float64)
+		cfg.GPWeight, cfg.Smooth = c.Float64("gp-weight"), c.Float64("label-smoothing")
+		cfg.R1Every = max(cfg.R1Every, 1)
+		if setIf(c, "r1-every", &cfg.R1Every, c.Int); cfg.R1Every < 1 {
 			return train.UsageError{Err: fmt.Errorf("--r1-every %d: must be 1 or more (1 applies R1 on every D update)", cfg.R1Every)}
 		}
-		cfg.DSteps = c.Int("d-steps")
-		cfg.LrG, cfg.LrD, cfg.Beta1, cfg.Beta2 = c.Float64("lr-g"), c.Float64("lr-d"), c.Float64("beta1"), c.Float64("beta2")
+		setIf(c, "d-steps", &cfg.DSteps, c.Int)
+		for _, f := range []struct {
+			name string
+			dst  *float64
+		}{{"lr-g", &cfg.LrG}, {"lr-d", &cfg.LrD}, {"beta1", &cfg.Beta1}, {"beta2", &cfg.Beta2}} {
+			setIf(c, f.name, f.dst, c.Float64)
+		}
 		return nil
 	}
 	for _, f := range ganOnly {
@@ -285,4 +299,39 @@ func objectiveFromFlags(c *cli.Context, cfg *train.Config) error {
 		}
 	}
 	return nil
+}
+
+// recipeFromFlags starts a config from --recipe (a GAN) or the VAE's
+// defaults (--model vae, which no recipe applies to), then sets the model
+// and D's normalisation where their flags are given. The other settings a
+// recipe implies are overridden where their flags are read.
+func recipeFromFlags(c *cli.Context) (train.Config, error) {
+	cfg := train.DefaultConfig()
+	if c.String("model") == "vae" {
+		if c.IsSet("recipe") {
+			return cfg, train.UsageError{Err: fmt.Errorf("--recipe %s: recipes set a GAN's training; --model vae is trained by --recon and --beta", c.String("recipe"))}
+		}
+		cfg.Model.Kind = "vae"
+		return cfg, nil
+	}
+	cfg, err := cfg.WithRecipe(c.String("recipe"))
+	if err != nil {
+		return cfg, train.UsageError{Err: fmt.Errorf("--recipe: %v", err)}
+	}
+	setIf(c, "model", &cfg.Model.Kind, c.String)
+	if c.IsSet("spectral-norm") {
+		cfg.Model.SpectralNorm = c.Bool("spectral-norm")
+	} else if cfg.Model.Kind == "mlp" {
+		cfg.Model.SpectralNorm = false // the recipe's D normalisation is for the convolutional Ds
+	}
+	return cfg, nil
+}
+
+// setIf sets *dst to the flag's value when the flag was given.
+func setIf[T any](c *cli.Context, name string, dst *T, get func(string) T) bool {
+	if !c.IsSet(name) {
+		return false
+	}
+	*dst = get(name)
+	return true
 }

@@ -111,7 +111,7 @@ func TestFolderTrainAndResume(t *testing.T) {
 	if cfg.Model.Size != 64 || cfg.Model.Channels != 3 || cfg.Model.Classes != 2 {
 		t.Errorf("config model %+v, want 64px RGB with 2 classes", cfg.Model)
 	}
-	if code, msg := runCLI(t, "--resume", out, "--steps", "3", "--loss", "hinge"); code != 2 || !strings.Contains(msg, "--loss hinge differs from the saved run's --loss nonsaturating") {
+	if code, msg := runCLI(t, "--resume", out, "--steps", "3", "--loss", "lsgan"); code != 2 || !strings.Contains(msg, "--loss lsgan differs from the saved run's --loss hinge") {
 		t.Errorf("resume with a changed loss: exit %d: %s", code, msg)
 	}
 	if code, msg := runCLI(t, "--resume", out, "--steps", "3", "--batch-size", "4"); code != 0 || !strings.Contains(msg, "resuming") {

@@ -65,9 +65,11 @@ func resumeConfig(c *cli.Context, dir string) (train.Config, error) {
 // prints (fmt.Sprint of its value), and whether the flag is a setting.
 func savedFlag(flag string, s train.Config) (string, bool) {
 	v := map[string]any{
-		"data": s.Data, "strict": s.Strict, "image-size": s.Model.Size, "channels": s.Model.Channels,
+		"recipe": s.RecipeName(),
+		"data":   s.Data, "strict": s.Strict, "image-size": s.Model.Size, "channels": s.Model.Channels,
 		"model": s.Model.Kind, "conditional": s.Conditional, "z-dim": s.Model.ZDim, "width": s.Model.Width,
-		"loss": string(s.Loss), "recon": string(s.Recon), "beta": s.Beta,
+		"spectral-norm": s.Model.SpectralNorm,
+		"loss":          string(s.Loss), "recon": string(s.Recon), "beta": s.Beta,
 		"r1": s.R1, "r1-every": max(s.R1Every, 1), "gp-weight": s.GPWeight, "ema": s.EMA, "ema-warmup": s.EMAWarmup,
 		"label-smoothing": s.Smooth, "d-steps": s.DSteps,
 		"batch-size": s.BatchSize, "lr-g": s.LrG, "lr-d": s.LrD, "beta1": s.Beta1, "beta2": s.Beta2,

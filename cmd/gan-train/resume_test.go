@@ -33,7 +33,7 @@ func TestResumeRefusesChangedSettings(t *testing.T) {
 		{[]string{"--batch-size", "0"}, []string{"--batch-size 0 differs from the saved run's --batch-size 2"}},
 		{[]string{"--seed", "4"}, []string{"--seed 4 differs from the saved run's --seed 3"}},
 		{[]string{"--model", "dcgan"}, []string{"--model dcgan differs from the saved run's --model mlp"}},
-		{[]string{"--loss", "hinge", "--steps", "3"}, []string{"--loss hinge differs from the saved run's --loss nonsaturating"}},
+		{[]string{"--loss", "lsgan", "--steps", "3"}, []string{"--loss lsgan differs from the saved run's --loss hinge"}},
 		{[]string{"--recon", "l1"}, []string{`--recon l1 differs from the saved run's --recon "" (unset`}},
 		{[]string{"--conditional"}, []string{"--conditional true differs from the saved run's --conditional false"}},
 		{[]string{"--data", t.TempDir()}, []string{"--data", "differs from the saved run's --data " + folder}},

@@ -36,6 +36,7 @@ func (c *Conv2d) Forward(x *tensor.Tensor) *tensor.Tensor {
 // Params returns weight and, if present, bias (bias and weight_orig under
 // spectral norm).
 func (c *Conv2d) Params() []Param { return c.params(c.Weight, c.Bias) }
+
 // ForwardUp upsamples x by 2 (nearest) and convolves it, as a residual
 // generator block does, in one fused op: (N,C,H,W) -> (N,F,2H,2W). The
 // convolution must be 3x3, stride 1, pad 1. It reads the same Weight and
@@ -59,7 +60,6 @@ func (c *Conv2d) mustSame3x3(op string) {
 		panic(fmt.Sprintf("nn: Conv2d.%s: kernel %d stride %d pad %d; the fused op needs a 3x3 convolution with stride 1 and pad 1", op, c.Kernel, c.Stride, c.Pad))
 	}
 }
-
 
 // ConvTranspose2d is torch.nn.ConvTranspose2d with square kernels:
 // (N,C,H,W) -> (N,F,(H-1)*stride-2*pad+k+outPad, ...). The weight is laid
