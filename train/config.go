@@ -194,6 +194,12 @@ func ReadConfig(path string) (Config, error) {
 	if err != nil {
 		return c, fmt.Errorf("reading run config: %w", err)
 	}
+	return parseConfig(b, path)
+}
+
+// parseConfig reads config.json's bytes b; path is for messages.
+func parseConfig(b []byte, path string) (Config, error) {
+	var c Config
 	if err := json.Unmarshal(b, &c); err != nil {
 		return c, fmt.Errorf("%s: not a valid gogan config: %v", path, err)
 	}
