@@ -48,6 +48,8 @@ COMMANDS := gan-train gan-gen gan-eval
 # Faults (README, Reliability): SIGKILL chaos, fuzzing, the race detector.
 CHAOS_KILLS ?= 25
 FUZZTIME ?= 60s
+# Minimizing each new input may take the fuzzer's default 60 s; keep the time for fuzzing.
+FUZZMINIMIZETIME ?= 5s
 RACE_PKGS ?= ./infer/ ./cmd/gan-gen/ ./train/data/
 
 .DEFAULT_GOAL := help
@@ -165,7 +167,7 @@ fuzz: setup
 		dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
 		for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/^func //'); do \
 			echo "fuzz: $$pkg $$f for $(FUZZTIME)"; \
-			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) $$pkg || exit 1; \
 		done; \
 	done
 

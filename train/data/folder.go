@@ -23,7 +23,7 @@ import (
 	_ "image/png"
 
 	_ "golang.org/x/image/bmp"
-	_ "golang.org/x/image/tiff"
+	"golang.org/x/image/tiff"
 )
 
 // Defaults of FolderOptions' zero fields.
@@ -224,14 +224,29 @@ func decodeImage(buf []byte, size, channels int, dst []uint8, maxPixels int64) (
 			err = fmt.Errorf("decoder failed: %v", r)
 		}
 	}()
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(buf))
+	// TIFF offsets point anywhere in the file. Through image.Decode the
+	// TIFF decoder gets a plain reader and buffers up to any offset a header
+	// names (8 bytes can ask for 1 GiB); given the bytes as an io.ReaderAt
+	// it reads only what is there.
+	isTIFF := bytes.HasPrefix(buf, []byte("II*\x00")) || bytes.HasPrefix(buf, []byte("MM\x00*"))
+	var cfg image.Config
+	if isTIFF {
+		cfg, err = tiff.DecodeConfig(bytes.NewReader(buf))
+	} else {
+		cfg, _, err = image.DecodeConfig(bytes.NewReader(buf))
+	}
 	if err != nil {
 		return err
 	}
 	if cfg.Width < 0 || cfg.Height < 0 || int64(cfg.Width)*int64(cfg.Height) > maxPixels {
 		return fmt.Errorf("%dx%d pixels is over the %d-pixel limit", cfg.Width, cfg.Height, maxPixels)
 	}
-	img, err := imaging.Decode(bytes.NewReader(buf), imaging.AutoOrientation(true))
+	var img image.Image
+	if isTIFF {
+		img, err = tiff.Decode(bytes.NewReader(buf))
+	} else {
+		img, err = imaging.Decode(bytes.NewReader(buf), imaging.AutoOrientation(true))
+	}
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,7 @@ package npy
 
 import (
 	"bytes"
-	"runtime"
+	"runtime/metrics"
 	"strings"
 	"testing"
 )
@@ -18,11 +18,12 @@ func FuzzRead(f *testing.F) {
 	f.Add(Header([]int{1 << 24, 4})) // 256 MiB announced, none there
 	f.Add([]byte("\x93NUMPY\x02\x00\x20\x00\x00\x00{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }\x00\x00\x00\x00\x00\x00\xf0\x3f"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var a, z runtime.MemStats
-		runtime.ReadMemStats(&a)
+		s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+		metrics.Read(s)
+		before := s[0].Value.Uint64()
 		shape, data, err := Read(bytes.NewReader(b))
-		runtime.ReadMemStats(&z)
-		if n := z.TotalAlloc - a.TotalAlloc; n > 4<<20+8*uint64(len(b)) {
+		metrics.Read(s)
+		if n := s[0].Value.Uint64() - before; n > 4<<20+8*uint64(len(b)) {
 			t.Fatalf("reading %d bytes allocated %d", len(b), n)
 		}
 		if err != nil {
