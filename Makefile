@@ -48,8 +48,10 @@ COMMANDS := gan-train gan-gen gan-eval
 # Faults (README, Reliability): SIGKILL chaos, fuzzing, the race detector.
 CHAOS_KILLS ?= 25
 FUZZTIME ?= 60s
-# Minimizing each new input may take the fuzzer's default 60 s; keep the time for fuzzing.
-FUZZMINIMIZETIME ?= 5s
+# The fuzzer minimizes every new input (default: up to 60 s each), which can
+# take all of FUZZTIME; 1x keeps it for fuzzing. FUZZMINIMIZETIME=60s to
+# minimize a failing input.
+FUZZMINIMIZETIME ?= 1x
 RACE_PKGS ?= ./infer/ ./cmd/gan-gen/ ./train/data/
 
 .DEFAULT_GOAL := help
