@@ -45,6 +45,15 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 COMMANDS := gan-train gan-gen gan-eval
 
+# Faults (README, Reliability): SIGKILL chaos, fuzzing, the race detector.
+CHAOS_KILLS ?= 25
+FUZZTIME ?= 60s
+# The fuzzer minimizes every new input (default: up to 60 s each), which can
+# take all of FUZZTIME; 1x keeps it for fuzzing. FUZZMINIMIZETIME=60s to
+# minimize a failing input.
+FUZZMINIMIZETIME ?= 1x
+RACE_PKGS ?= ./infer/ ./cmd/gan-gen/ ./train/data/
+
 .DEFAULT_GOAL := help
 
 .PHONY: help
@@ -60,6 +69,9 @@ help:
 	@echo 'make demo        the main job: set up, train a small DCGAN on MNIST, sample a grid with gan-gen'
 	@echo 'make pretrained  retrain the generator embedded in gan-gen (5 epochs, seed 1, 2 threads)'
 	@echo 'make featnet     retrain the built-in MNIST feature network of gan-eval (~6 min on 2 cores)'
+	@echo 'make chaos       SIGKILL gan-train $(CHAOS_KILLS) times at random moments, resuming each time; the result must match an unbroken run'
+	@echo 'make fuzz        run each fuzz target for FUZZTIME=$(FUZZTIME) (go test runs their seed corpora)'
+	@echo 'make test-race   RACE_PKGS=$(RACE_PKGS) (infer shared by 8 goroutines, the gan-gen pipeline, data loading) under the race detector'
 	@echo 'make proto       regenerate models/onnx/onnxpb/onnx.pb.go from its onnx.proto'
 	@echo 'make clean       remove bin/ and $(BENCH_OUT)/'
 
@@ -145,6 +157,25 @@ pretrained: setup build
 .PHONY: featnet
 featnet: setup
 	$(GO) run ./cmd/gan-eval train-features --threads 2 -o train/eval/featnet/mnist_lenet.bin
+
+.PHONY: chaos
+chaos: setup build
+	CHAOS_KILLS='$(CHAOS_KILLS)' scripts/chaos.sh
+
+# Each FuzzXxx target in the tree, for FUZZTIME each, one at a time.
+.PHONY: fuzz
+fuzz: setup
+	@for pkg in $$($(GO) list ./...); do \
+		dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
+		for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/^func //'); do \
+			echo "fuzz: $$pkg $$f for $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) $$pkg || exit 1; \
+		done; \
+	done
+
+.PHONY: test-race
+test-race: setup
+	$(GO) test -race -timeout $(TEST_TIMEOUT) $(GOTESTFLAGS) $(RACE_PKGS)
 
 .PHONY: proto
 proto:

@@ -49,6 +49,13 @@ type signature struct {
 // their absence is also how a file cut short between protobuf fields shows.
 var requiredMetadata = []string{"kind", "z_dim", "image_size", "channels", "value_range", "dataset", "steps", "gogan_version"}
 
+// Limits on what a model file may announce (gogan's own models have z_dim
+// up to a few hundred and images up to 64 pixels).
+const (
+	maxZDim = 1 << 16
+	maxSide = 1 << 12
+)
+
 const generatorShape = "a gogan generator has input z float32 (N,z_dim), optional label int64 (N), and output image float32 (N,C,H,W)"
 
 // ReadInfo reads a model file's metadata and checks that it is a generator,
@@ -149,6 +156,14 @@ func inspect(b []byte, name string) (Info, signature, error) {
 	info.Width = info.Size
 	if image.Dims[3] > 0 {
 		info.Width = int(image.Dims[3])
+	}
+	// Generate allocates batch x z_dim and batch x C x H x W floats from
+	// these numbers; a corrupt file must not make that a huge allocation.
+	if info.ZDim > maxZDim {
+		return bad("z_dim %d is over infer's limit of %d", info.ZDim, maxZDim)
+	}
+	if info.Size > maxSide || info.Width > maxSide {
+		return bad("%dx%d images are over infer's limit of %d pixels a side", info.Size, info.Width, maxSide)
 	}
 	if info.Channels != 1 && info.Channels != 3 {
 		return bad("output %s has %d channels; infer makes images of 1 (gray) or 3 (RGB) channels", image, info.Channels)

@@ -29,6 +29,12 @@ var Kinds = []string{"dcgan", "mlp", "resnet", "vae"}
 // embedDim is the size of G's label embedding, concatenated to z.
 const embedDim = 50
 
+// Bounds that keep a corrupt config.json from building a huge model.
+const (
+	maxZDim    = 1 << 16
+	maxClasses = 1 << 16
+)
+
 // Validate reports, in words a user can act on, why s cannot be built.
 func (s Spec) Validate() error {
 	switch s.Kind {
@@ -54,11 +60,11 @@ func (s Spec) Validate() error {
 	if s.Channels != 1 && s.Channels != 3 {
 		return fmt.Errorf("channels %d: use 1 (gray) or 3 (RGB)", s.Channels)
 	}
-	if s.ZDim < 1 {
-		return fmt.Errorf("z-dim %d: must be at least 1", s.ZDim)
+	if s.ZDim < 1 || s.ZDim > maxZDim {
+		return fmt.Errorf("z-dim %d: must be 1 to %d", s.ZDim, maxZDim)
 	}
-	if s.Classes < 0 {
-		return fmt.Errorf("classes %d: must not be negative", s.Classes)
+	if s.Classes < 0 || s.Classes > maxClasses {
+		return fmt.Errorf("classes %d: must be 0 to %d", s.Classes, maxClasses)
 	}
 	switch {
 	case s.Width < 0:

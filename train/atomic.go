@@ -6,7 +6,25 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 )
+
+// staleTemp matches the temporary files WriteFileAtomic makes
+// (.NAME.tmp<digits>); one that outlives its write was cut short by a kill.
+var staleTemp = regexp.MustCompile(`^\..+\.tmp[0-9]+$`)
+
+func isStaleTemp(name string) bool { return staleTemp.MatchString(name) }
+
+// removeStaleTemps deletes such leftovers in dir; best effort (the folder
+// may not exist yet).
+func removeStaleTemps(dir string) {
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if e.Type().IsRegular() && isStaleTemp(e.Name()) {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
 
 // WriteFileAtomic writes path through write: into a temporary file in the
 // same folder, flushed and fsynced, then renamed over path. A crash or an

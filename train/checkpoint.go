@@ -95,12 +95,18 @@ type Checkpoint struct {
 	AdamD     nn.AdamState
 }
 
-// ReadCheckpointMeta reads and verifies a checkpoint, returning everything in it.
+// ReadCheckpoint reads and verifies a checkpoint, returning everything in it.
 func ReadCheckpoint(path string) (*Checkpoint, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
+	return parseCheckpoint(b, path)
+}
+
+// parseCheckpoint reads checkpoint bytes b; path is for messages.
+func parseCheckpoint(b []byte, path string) (*Checkpoint, error) {
+	var err error
 	bad := func(why string) error {
 		return fmt.Errorf("checkpoint: %s: %s", path, why)
 	}

@@ -2,8 +2,10 @@ package train
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 
@@ -190,9 +192,18 @@ func (c Config) WriteJSON(w io.Writer) error {
 func ReadConfig(path string) (Config, error) {
 	var c Config
 	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return c, fmt.Errorf("%s not found: not a gogan run folder, or one stopped before it saved its settings (start it again with --out)", path)
+	}
 	if err != nil {
 		return c, fmt.Errorf("reading run config: %w", err)
 	}
+	return parseConfig(b, path)
+}
+
+// parseConfig reads config.json's bytes b; path is for messages.
+func parseConfig(b []byte, path string) (Config, error) {
+	var c Config
 	if err := json.Unmarshal(b, &c); err != nil {
 		return c, fmt.Errorf("%s: not a valid gogan config: %v", path, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -133,17 +134,31 @@ func Start(cfg Config, ds data.Dataset, opt RunOptions) (*Run, error) {
 	return r, nil
 }
 
+// openFolder makes the run folder. config.json is written first, so a run
+// killed at any moment leaves either a folder that --resume continues (it
+// has config.json) or one that CheckOutDir takes as empty. Temporary files
+// of writes cut short by an earlier kill are removed.
 func (r *Run) openFolder() error {
-	if err := os.MkdirAll(filepath.Join(r.Dir, "samples"), 0o755); err != nil {
+	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
 		return fmt.Errorf("--out %s: cannot create the run folder: %w", r.Dir, err)
 	}
-	if err := os.MkdirAll(filepath.Join(r.Dir, "checkpoints"), 0o755); err != nil {
-		return fmt.Errorf("--out %s: cannot create the run folder: %w", r.Dir, err)
+	for _, sub := range []string{"", "samples", "checkpoints", SnapshotDir} {
+		removeStaleTemps(filepath.Join(r.Dir, sub))
 	}
-	return WriteFileAtomic(filepath.Join(r.Dir, "config.json"), r.Cfg.WriteJSON)
+	if err := WriteFileAtomic(filepath.Join(r.Dir, "config.json"), r.Cfg.WriteJSON); err != nil {
+		return err
+	}
+	for _, sub := range []string{"samples", "checkpoints"} {
+		if err := os.MkdirAll(filepath.Join(r.Dir, sub), 0o755); err != nil {
+			return fmt.Errorf("--out %s: cannot create the run folder: %w", r.Dir, err)
+		}
+	}
+	return nil
 }
 
-// CheckOutDir refuses a non-empty folder for a new run.
+// CheckOutDir refuses a non-empty folder for a new run. A folder left by a
+// run killed before it wrote config.json (at most empty samples/ and
+// checkpoints/ folders and temporary files) counts as empty.
 func CheckOutDir(dir string) error {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -152,7 +167,15 @@ func CheckOutDir(dir string) error {
 		}
 		return usage("--out %s: %v", dir, err)
 	}
-	if len(ents) > 0 {
+	for _, e := range ents {
+		if isStaleTemp(e.Name()) && e.Type().IsRegular() {
+			continue
+		}
+		if e.IsDir() && (e.Name() == "samples" || e.Name() == "checkpoints") {
+			if sub, err := os.ReadDir(filepath.Join(dir, e.Name())); err == nil && len(sub) == 0 {
+				continue
+			}
+		}
 		return usage("--out %s is not empty; choose a new folder, or continue that run with --resume %s", dir, dir)
 	}
 	return nil
@@ -237,6 +260,12 @@ func (r *Run) CheckpointPath() string { return filepath.Join(r.Dir, "checkpoints
 // Restore continues from the run folder's latest checkpoint.
 func (r *Run) Restore() error {
 	ck, err := ReadCheckpoint(r.CheckpointPath())
+	if errors.Is(err, fs.ErrNotExist) {
+		// Killed before its first checkpoint: the networks and the data
+		// order are those of step 0, rebuilt from the seed.
+		fmt.Fprintf(r.opt.Log, "note: %s has no checkpoint yet (the run stopped before its first); training it from step 0\n", r.Dir)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -265,8 +294,19 @@ func (r *Run) Close() {
 	}
 }
 
-// Save writes the latest checkpoint.
-func (r *Run) Save() error { return r.saveTo(r.CheckpointPath()) }
+// Save writes the latest checkpoint. When it cannot (a full disk, say),
+// the previous one stays in place, and the error says which step it holds.
+func (r *Run) Save() error {
+	path := r.CheckpointPath()
+	err := r.saveTo(path)
+	if err == nil || errors.Is(err, ErrNotFinite) {
+		return err
+	}
+	if ck, rerr := ReadCheckpoint(path); rerr == nil {
+		return fmt.Errorf("checkpoint at step %d not saved: %w; the previous checkpoint (step %d) is intact in %s", r.Step(), err, ck.Meta.Step, path)
+	}
+	return fmt.Errorf("checkpoint at step %d not saved: %w; the run has no earlier checkpoint", r.Step(), err)
+}
 
 func (r *Run) saveTo(path string) error {
 	return SaveCheckpoint(path, r.model, Meta{

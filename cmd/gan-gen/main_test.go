@@ -30,6 +30,7 @@ const (
 // can run it as a separate process (to send it signals) without building.
 func TestMain(m *testing.M) {
 	if os.Getenv("GAN_GEN_AS_MAIN") == "1" {
+		limitFileSize() // GAN_GEN_FSIZE, see faults_test.go
 		os.Exit(run(append([]string{"gan-gen"}, os.Args[1:]...), os.Stdout, os.Stderr))
 	}
 	code := m.Run()

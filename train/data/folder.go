@@ -23,7 +23,7 @@ import (
 	_ "image/png"
 
 	_ "golang.org/x/image/bmp"
-	_ "golang.org/x/image/tiff"
+	"golang.org/x/image/tiff"
 )
 
 // Defaults of FolderOptions' zero fields.
@@ -33,8 +33,11 @@ const (
 )
 
 // maxSourcePixels rejects images whose header announces more pixels than any
-// photo we would train on, so one corrupt header cannot exhaust memory.
-const maxSourcePixels = 1 << 27
+// photo we would train on (33.5 megapixels, e.g. 8192x4096), before the
+// decoder allocates them, so a corrupt header or a decompression bomb cannot
+// exhaust memory: decoding one image holds at most about 12 bytes per pixel
+// (a 16-bit RGBA decode and its 8-bit copy), 400 MB, per worker.
+const maxSourcePixels = 1 << 25
 
 // imageExts are the lower-cased extensions LoadFolder picks up.
 var imageExts = map[string]bool{
@@ -204,25 +207,46 @@ func decodeAll(dir string, rels []string, pix []uint8, opt FolderOptions) []erro
 
 // decodeSquare decodes the image at path, center-crops and resizes it to
 // (size,size) and writes it to dst as (C,H,W) bytes, C = channels.
-func decodeSquare(path string, size, channels int, dst []uint8) (err error) {
+func decodeSquare(path string, size, channels int, dst []uint8) error {
+	buf, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return decodeImage(buf, size, channels, dst, maxSourcePixels)
+}
+
+// decodeImage is decodeSquare on the file's bytes, refusing images of more
+// than maxPixels pixels before decoding them.
+func decodeImage(buf []byte, size, channels int, dst []uint8, maxPixels int64) (err error) {
 	// Some decoders panic on malformed input; that is a bad file, not a bug here.
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("decoder failed: %v", r)
 		}
 	}()
-	buf, err := os.ReadFile(path)
+	// TIFF offsets point anywhere in the file. Through image.Decode the
+	// TIFF decoder gets a plain reader and buffers up to any offset a header
+	// names (8 bytes can ask for 1 GiB); given the bytes as an io.ReaderAt
+	// it reads only what is there.
+	isTIFF := bytes.HasPrefix(buf, []byte("II*\x00")) || bytes.HasPrefix(buf, []byte("MM\x00*"))
+	var cfg image.Config
+	if isTIFF {
+		cfg, err = tiff.DecodeConfig(bytes.NewReader(buf))
+	} else {
+		cfg, _, err = image.DecodeConfig(bytes.NewReader(buf))
+	}
 	if err != nil {
 		return err
 	}
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(buf))
-	if err != nil {
-		return err
+	if cfg.Width < 0 || cfg.Height < 0 || int64(cfg.Width)*int64(cfg.Height) > maxPixels {
+		return fmt.Errorf("%dx%d pixels is over the %d-pixel limit", cfg.Width, cfg.Height, maxPixels)
 	}
-	if int64(cfg.Width)*int64(cfg.Height) > maxSourcePixels {
-		return fmt.Errorf("%dx%d pixels is over the %d-pixel limit", cfg.Width, cfg.Height, maxSourcePixels)
+	var img image.Image
+	if isTIFF {
+		img, err = tiff.Decode(bytes.NewReader(buf))
+	} else {
+		img, err = imaging.Decode(bytes.NewReader(buf), imaging.AutoOrientation(true))
 	}
-	img, err := imaging.Decode(bytes.NewReader(buf), imaging.AutoOrientation(true))
 	if err != nil {
 		return err
 	}

@@ -147,9 +147,14 @@ func ReadIDX(r io.Reader, want uint32) (dims []int, payload []byte, err error) {
 			return nil, nil, fmt.Errorf("dimension %d is zero in %v", i+1, dims)
 		}
 	}
-	payload = make([]byte, size)
-	if n, err := io.ReadFull(br, payload); err != nil {
-		return nil, nil, fmt.Errorf("truncated: dimensions %v need %d data bytes, stream ends after %d (%v)", dims, size, n, readErr(err))
+	// Read before allocating what the header announces: a short stream with
+	// large dimensions fails after allocating about what it holds.
+	payload, err = io.ReadAll(io.LimitReader(br, size))
+	if err == nil && int64(len(payload)) < size {
+		err = io.ErrUnexpectedEOF
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("truncated: dimensions %v need %d data bytes, stream ends after %d (%v)", dims, size, len(payload), readErr(err))
 	}
 	var extra [1]byte
 	switch n, err := br.Read(extra[:]); {

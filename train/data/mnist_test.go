@@ -15,7 +15,7 @@ import (
 )
 
 // idxBytes encodes an IDX file, gzip'd when zip is set.
-func idxBytes(t *testing.T, magic uint32, dims []int, payload []byte, zip bool) []byte {
+func idxBytes(t testing.TB, magic uint32, dims []int, payload []byte, zip bool) []byte {
 	t.Helper()
 	var raw bytes.Buffer
 	binary.Write(&raw, binary.BigEndian, magic)

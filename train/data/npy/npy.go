@@ -84,8 +84,10 @@ func Read(r io.Reader) (shape []int, data []float32, err error) {
 		shape = append(shape, v)
 		n *= v
 	}
-	raw := make([]byte, n*size)
-	if _, err := io.ReadFull(bufio.NewReaderSize(r, 1<<20), raw); err != nil {
+	// Read before allocating what the header announces: a short file with a
+	// large shape fails after allocating about what it holds.
+	raw, err := io.ReadAll(io.LimitReader(bufio.NewReaderSize(r, 1<<20), int64(n)*int64(size)))
+	if err != nil || len(raw) != n*size {
 		return nil, nil, fmt.Errorf("npy: shape (%s) needs %d bytes of data; the file is truncated", s[1], n*size)
 	}
 	data = make([]float32, n)
