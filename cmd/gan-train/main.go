@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -65,6 +66,8 @@ func newApp(stderr *os.File) *cli.App {
 			&cli.IntFlag{Name: "image-size", Usage: "`SIDE` of the square training images (default 28 for MNIST, 64 for folders)"},
 			&cli.IntFlag{Name: "channels", Value: 3, Usage: "`C`: 1 (gray) or 3 (RGB) for folder data; MNIST is gray"},
 			&cli.BoolFlag{Name: "strict", Usage: "stop on an unreadable image instead of skipping it"},
+			&cli.StringFlag{Name: "background", Value: "black", Usage: "`COLOUR` a folder's transparent pixels are composited over: black, white, #rrggbb, or none (keep the colour a file stores under them)"},
+			&cli.StringFlag{Name: "name", Usage: "`NAME` of a folder's data in config.json and the exported model (default: its last two path elements, image count and content hash)"},
 			&cli.StringFlag{Name: "model", Value: d.Model.Kind, Usage: "architecture `KIND`: dcgan, mlp, resnet (SNGAN-style residual G and D), or vae (a convolutional VAE with DCGAN's encoder and decoder, trained by --recon and --beta)"},
 			&cli.IntFlag{Name: "width", Usage: fmt.Sprintf("--model resnet: `CHANNELS` of every residual block in G and D (0: %d)", models.DefaultWidth)},
 			&cli.BoolFlag{Name: "conditional", Usage: "condition G and D on the class label (needs labelled data)"},
@@ -152,6 +155,11 @@ func trainAction(c *cli.Context) error {
 			return err
 		}
 	}
+	dsName := fmt.Sprintf("%s (%d images)", ds.Name(), ds.Len())
+	if im, ok := ds.(*data.Images); ok && im.Report() != nil {
+		fmt.Fprintf(c.App.ErrWriter, "data: %s\n", im.Report().Summary())
+		dsName = ds.Name() // it counts the images
+	}
 	if c.Bool("dry-run") {
 		return dryRun(c, cfg, ds, out, timed)
 	}
@@ -169,7 +177,7 @@ func trainAction(c *cli.Context) error {
 		}
 		fmt.Fprintf(c.App.ErrWriter, "resuming %s at step %d of %d\n", out, r.Step(), r.Total())
 	} else {
-		fmt.Fprintf(c.App.ErrWriter, "training %s on %s (%d images) for %d steps into %s\n", cfg.Model.Kind, ds.Name(), ds.Len(), r.Total(), out)
+		fmt.Fprintf(c.App.ErrWriter, "training %s on %s for %d steps into %s\n", cfg.Model.Kind, dsName, r.Total(), out)
 	}
 	if err := r.Train(ctx); err != nil {
 		return err
@@ -205,6 +213,11 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 		if c.IsSet("channels") && c.Int("channels") != 1 {
 			return cfg, train.UsageError{Err: fmt.Errorf("--channels %d: MNIST is gray (1 channel)", c.Int("channels"))}
 		}
+		for _, f := range []string{"background", "name"} {
+			if c.IsSet(f) {
+				return cfg, train.UsageError{Err: fmt.Errorf("--%s applies to a folder of images; MNIST is opaque and named mnist", f)}
+			}
+		}
 		if cfg.Model.Size == 0 {
 			cfg.Model.Size = 28
 		}
@@ -214,6 +227,10 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 			cfg.Model.Size = data.DefaultImageSize
 		}
 		cfg.Model.Channels = c.Int("channels")
+		cfg.Background, cfg.Dataset = c.String("background"), c.String("name")
+		if strings.EqualFold(strings.TrimSpace(cfg.Dataset), "mnist") {
+			return cfg, train.UsageError{Err: fmt.Errorf("--name %s: that name means the MNIST set (gan-eval scores such models against it); choose another", cfg.Dataset)}
+		}
 		if st, err := os.Stat(cfg.Data); err != nil || !st.IsDir() {
 			return cfg, train.UsageError{Err: fmt.Errorf("--data %s: no such folder (give a folder of images, or mnist)", cfg.Data)}
 		}

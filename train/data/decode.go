@@ -29,7 +29,7 @@ const maxSourcePixels = 1 << 27
 
 // Why a file was skipped, as FileError.Reason and FolderReport.Skipped say.
 const (
-	SkipUnreadable  = "unreadable"           // the file could not be read
+	SkipUnreadable  = "unreadable"            // the file could not be read
 	SkipUndecodable = "not a decodable image" // unknown format or corrupt data
 	SkipTooLarge    = "over the pixel limit"  // the header announces > 2^27 pixels
 	SkipEmpty       = "empty image"           // zero width or height
