@@ -5,7 +5,7 @@ import "fmt"
 // Dataset is a fixed, indexable set of images of one shape, optionally labelled.
 // Implementations must allow concurrent calls to Image and Label.
 type Dataset interface {
-	// Name identifies the data in logs and checkpoints ("mnist", or a folder's base name).
+	// Name identifies the data in logs, configs and exports ("mnist", or see LoadFolder).
 	Name() string
 	// Len is the number of images.
 	Len() int

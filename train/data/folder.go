@@ -110,7 +110,6 @@ func LoadFolder(dir string, opt FolderOptions) (*Images, error) {
 		}
 		d.report.Skipped[SkipUnreadable] += walkSkips
 	}
-	d.labels, d.classes = nil, nil
 	if labels, classes := folderLabels(kept); labels != nil {
 		d.setLabels(labels, classes)
 		d.report.Classes = len(classes)
