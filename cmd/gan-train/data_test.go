@@ -46,7 +46,7 @@ func TestBackgroundNameSummary(t *testing.T) {
 	folder := writeHiddenFolder(t, 4)
 	run := filepath.Join(t.TempDir(), "run")
 	base := []string{"--data", folder, "--image-size", "16", "--model", "mlp", "--steps", "1", "--batch-size", "2", "--threads", "1"}
-	code, msg := runCLI(t, append(base, "--background", "white", "--out", run)...)
+	code, msg := runCLI(t, append(base, "--background", "#FFFFFF", "--out", run)...)
 	if code != 0 {
 		t.Fatalf("train: exit %d: %s", code, msg)
 	}
@@ -112,8 +112,8 @@ func TestBackgroundNameSummary(t *testing.T) {
 		{append(base, "--name", "MNIST", "--out", filepath.Join(t.TempDir(), "x")), "--name MNIST: that name means the MNIST set"},
 		{[]string{"--background", "white", "--steps", "1"}, "--background applies to a folder"},
 		{[]string{"--name", "digits", "--steps", "1"}, "--name applies to a folder"},
-		{[]string{"--resume", run, "--background", "black"}, "--background differs from the saved run"},
-		{[]string{"--resume", run, "--name", "other"}, "--name differs from the saved run"},
+		{[]string{"--resume", run, "--background", "black"}, "--background black differs from the saved run's --background white"},
+		{[]string{"--resume", run, "--name", "other"}, "--name other differs from the saved run's --name sprites/rgba (4 images, "},
 	} {
 		if code, msg := runCLI(t, c.args...); code != 2 || !strings.Contains(msg, c.want) {
 			t.Errorf("gan-train %v: exit %d, want 2 with %q: %s", c.args, code, c.want, msg)

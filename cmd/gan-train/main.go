@@ -228,6 +228,9 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 		}
 		cfg.Model.Channels = c.Int("channels")
 		cfg.Background, cfg.Dataset = c.String("background"), c.String("name")
+		if bg, err := data.ParseBackground(cfg.Background); err == nil {
+			cfg.Background = bg.String() // "#FFFFFF" is recorded as white; Validate explains a bad one
+		}
 		if strings.EqualFold(strings.TrimSpace(cfg.Dataset), "mnist") {
 			return cfg, train.UsageError{Err: fmt.Errorf("--name %s: that name means the MNIST set (gan-eval scores such models against it); choose another", cfg.Dataset)}
 		}
