@@ -15,8 +15,35 @@ import (
 // Config is every setting of a run; config.json in the run folder holds it,
 // and it is enough to reproduce the run.
 type Config struct {
-	Data   string `json:"data"` // "mnist" or an image folder
-	Strict bool   `json:"strict"`
+	Data        string      `json:"data"` // "mnist" or an image folder
+	Strict      bool        `json:"strict"`
+	Model       models.Spec `json:"model"`
+	Conditional bool        `json:"conditional"`
+	ClassNames  []string    `json:"class_names,omitempty"` // label order; filled by Start for a conditional run
+	Loss        Loss        `json:"loss"`                  // a GAN's; "" for a VAE
+	Recon       Recon       `json:"recon,omitempty"`       // a VAE's reconstruction loss
+	Beta        float64     `json:"beta,omitempty"`        // a VAE's KL weight
+	DSteps      int         `json:"d_steps"`
+	BatchSize   int         `json:"batch_size"`
+	Epochs      int         `json:"epochs"` // 0 when the run is measured in steps
+	Steps       int         `json:"steps"`  // the step count to reach
+	LrG         float64     `json:"lr_g"`   // a VAE's decoder
+	LrD         float64     `json:"lr_d"`   // a VAE's encoder
+	Beta1       float64     `json:"beta1"`
+	Beta2       float64     `json:"beta2"`
+	Seed        uint64      `json:"seed"`
+	Threads     int         `json:"threads"`
+	EMA         float64     `json:"ema"`
+	EMAWarmup   bool        `json:"ema_warmup,omitempty"` // absent (older configs): no warm-up
+	R1          float64     `json:"r1"`
+	R1Every     int         `json:"r1_every,omitempty"` // lazy R1; absent (older configs), 0 or 1: every D update
+	GPWeight    float64     `json:"gp_weight"`
+	Smooth      float64     `json:"label_smoothing"` // real target = 1 - Smooth
+	SampleEvery int         `json:"sample_every"`
+	CkptEvery   int         `json:"checkpoint_every"`
+	EvalEvery   int         `json:"eval_every"` // 0: off
+	Version     string      `json:"gogan_version"`
+
 	// Background is what a folder's transparent pixels are composited over
 	// (see data.ParseBackground); "" in configs from before it, which load
 	// as they did, alpha ignored.
@@ -25,33 +52,7 @@ type Config struct {
 	// loaded data ("mnist", "emoji/64 (3786 images, 1a2b3c4d)").
 	Dataset string `json:"dataset,omitempty"`
 	// DataReport is what the folder loader read, set by Start.
-	DataReport  *data.FolderReport `json:"data_report,omitempty"`
-	Model       models.Spec        `json:"model"`
-	Conditional bool               `json:"conditional"`
-	ClassNames  []string           `json:"class_names,omitempty"` // label order; filled by Start for a conditional run
-	Loss        Loss               `json:"loss"`                  // a GAN's; "" for a VAE
-	Recon       Recon              `json:"recon,omitempty"`       // a VAE's reconstruction loss
-	Beta        float64            `json:"beta,omitempty"`        // a VAE's KL weight
-	DSteps      int                `json:"d_steps"`
-	BatchSize   int                `json:"batch_size"`
-	Epochs      int                `json:"epochs"` // 0 when the run is measured in steps
-	Steps       int                `json:"steps"`  // the step count to reach
-	LrG         float64            `json:"lr_g"`   // a VAE's decoder
-	LrD         float64            `json:"lr_d"`   // a VAE's encoder
-	Beta1       float64            `json:"beta1"`
-	Beta2       float64            `json:"beta2"`
-	Seed        uint64             `json:"seed"`
-	Threads     int                `json:"threads"`
-	EMA         float64            `json:"ema"`
-	EMAWarmup   bool               `json:"ema_warmup,omitempty"` // absent (older configs): no warm-up
-	R1          float64            `json:"r1"`
-	R1Every     int                `json:"r1_every,omitempty"` // lazy R1; absent (older configs), 0 or 1: every D update
-	GPWeight    float64            `json:"gp_weight"`
-	Smooth      float64            `json:"label_smoothing"` // real target = 1 - Smooth
-	SampleEvery int                `json:"sample_every"`
-	CkptEvery   int                `json:"checkpoint_every"`
-	EvalEvery   int                `json:"eval_every"` // 0: off
-	Version     string             `json:"gogan_version"`
+	DataReport *data.FolderReport `json:"data_report,omitempty"`
 }
 
 // Version is gogan's release, recorded in configs and exports (the
