@@ -11,6 +11,7 @@ import (
 
 	"github.com/gogan/gan/internal/version"
 	"github.com/gogan/gan/models"
+	"github.com/gogan/gan/train/data"
 )
 
 // Config is every setting of a run; config.json in the run folder holds it,
@@ -48,6 +49,16 @@ type Config struct {
 	CkptEvery   int         `json:"checkpoint_every"`
 	EvalEvery   int         `json:"eval_every"` // 0: off
 	Version     string      `json:"gogan_version"`
+
+	// Background is what a folder's transparent pixels are composited over
+	// (see data.ParseBackground); "" in configs from before it, which load
+	// as they did, alpha ignored.
+	Background string `json:"background,omitempty"`
+	// Dataset names the data in exports: --name, or set by Start from the
+	// loaded data ("mnist", "emoji/64 (3786 images, 1a2b3c4d)").
+	Dataset string `json:"dataset,omitempty"`
+	// DataReport is what the folder loader read, set by Start.
+	DataReport *data.FolderReport `json:"data_report,omitempty"`
 }
 
 // Version is gogan's release, recorded in configs and exports (the
@@ -121,6 +132,11 @@ func (c Config) Validate() error {
 	}
 	if err := c.validateObjective(); err != nil {
 		return err
+	}
+	if c.Background != "" {
+		if _, err := data.ParseBackground(c.Background); err != nil {
+			return fmt.Errorf("--%v", err)
+		}
 	}
 	switch {
 	case c.BatchSize < 1:

@@ -22,7 +22,7 @@ const ExportName = "generator.onnx"
 // exportMeta is the metadata a run adds to its exported generator.
 func exportMeta(cfg Config, step int, weights string) map[string]string {
 	m := map[string]string{
-		models.MetaDataset: datasetName(cfg.Data),
+		models.MetaDataset: datasetName(cfg),
 		models.MetaSteps:   strconv.Itoa(step),
 		models.MetaVersion: Version,
 		models.MetaWeights: weights,
@@ -34,13 +34,18 @@ func exportMeta(cfg Config, step int, weights string) map[string]string {
 	return m
 }
 
-// datasetName is how an export names its data: "mnist", or the image
-// folder's base name (as data.Dataset.Name does), never a local path.
-func datasetName(d string) string {
-	if d == "" || d == "mnist" {
+// datasetName is how an export names its data: the name Start recorded
+// (see data.LoadFolder), or for configs from before it "mnist" or the
+// image folder's base name; never a local path.
+func datasetName(cfg Config) string {
+	switch d := cfg.Data; {
+	case cfg.Dataset != "":
+		return cfg.Dataset
+	case d == "" || d == "mnist":
 		return "mnist"
+	default:
+		return filepath.Base(filepath.Clean(d))
 	}
-	return filepath.Base(filepath.Clean(d))
 }
 
 // Export writes the run's generator (a VAE's decoder) as ONNX (see

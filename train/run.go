@@ -82,8 +82,29 @@ func LoadData(cfg Config, warn func(string)) (data.Dataset, error) {
 		}
 		return ds, nil
 	}
+	bg := data.Background{Ignore: true} // how configs without a background were read
+	if cfg.Background != "" {
+		var err error
+		if bg, err = data.ParseBackground(cfg.Background); err != nil {
+			return nil, UsageError{fmt.Errorf("--%v", err)}
+		}
+	}
 	return data.LoadFolder(cfg.Data, data.FolderOptions{
-		Size: cfg.Model.Size, Channels: cfg.Model.Channels, Strict: cfg.Strict, Warn: warn})
+		Size: cfg.Model.Size, Channels: cfg.Model.Channels, Background: bg, Name: cfg.Dataset, Strict: cfg.Strict, Warn: warn})
+}
+
+// recordData names the data in cfg and keeps the folder loader's report,
+// noting on log when a resumed run's folder no longer holds what it did.
+func recordData(cfg *Config, ds data.Dataset, resume bool, log io.Writer) {
+	cfg.Dataset = ds.Name()
+	im, ok := ds.(*data.Images)
+	if !ok || im.Report() == nil {
+		return
+	}
+	if old := cfg.DataReport; resume && old != nil && old.Hash != im.Report().Hash {
+		fmt.Fprintf(log, "note: %s: the folder's files changed since the run started (content hash %.8s, was %.8s)\n", cfg.Data, im.Report().Hash, old.Hash)
+	}
+	cfg.DataReport = im.Report()
 }
 
 // Start prepares a run: it checks the settings against the data, creates
@@ -98,6 +119,7 @@ func Start(cfg Config, ds data.Dataset, opt RunOptions) (*Run, error) {
 		return nil, fmt.Errorf("dataset %s has %dx%d images; gogan trains on square images", ds.Name(), w, h)
 	}
 	cfg.Model.Channels, cfg.Model.Size = c, h
+	recordData(&cfg, ds, opt.Resume, opt.Log)
 	if cfg.Conditional {
 		if ds.NumClasses() < 2 {
 			return nil, usage("--conditional needs labelled data, but %s has no class labels (for a folder, put each class in its own subfolder)", ds.Name())

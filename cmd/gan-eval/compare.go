@@ -33,7 +33,7 @@ func compareCommand() *cli.Command {
 			"of each image's Laplacian on [0,1] intensities: blur lowers it, noise raises it; read it against the real row.\n" +
 			"--grid writes the first --grid-samples samples of every run, labelled, side by side.",
 		UsageText: "gan-eval compare [-n 10000] [--grid compare.png] [--json] RUN...",
-		Flags: []cli.Flag{nFlag, seedFlag, referenceFlag, featuresFlag, rangeFlag, kFlag, kidSubsets, kidSize, jsonFlag, threadsFlag,
+		Flags: []cli.Flag{nFlag, seedFlag, referenceFlag, featuresFlag, rangeFlag, kFlag, kidSubsets, kidSize, jsonFlag, threadsFlag, backgroundFlag,
 			&cli.StringFlag{Name: "provider", Value: "cpu", Usage: "onnxruntime execution `PROVIDER` for the generators: " + strings.Join(infer.Providers, ", ")},
 			&cli.StringFlag{Name: "grid", Value: "compare.png", Usage: "PNG `FILE` for the sample grids (\"\": none)"},
 			&cli.IntFlag{Name: "grid-samples", Value: 64, Usage: "`N` samples per run in the grid, 8 to a row"},
@@ -95,6 +95,9 @@ func compareAction(c *cli.Context) error {
 		if paths[i], err = generatorPath(r); err != nil {
 			return err
 		}
+		if err := checkMNISTModel(c, paths[i]); err != nil {
+			return err
+		}
 	}
 	net, release, err := openFeatures(c)
 	if err != nil {
@@ -105,7 +108,11 @@ func compareAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	sc, err := eval.NewScorer(net, ref, opt)
+	scoreNet, why := coverageNet(net, t.classes)
+	if why != "" {
+		notice(c, why)
+	}
+	sc, err := eval.NewScorer(scoreNet, ref, opt)
 	if err != nil {
 		return err
 	}

@@ -40,7 +40,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // Flags shared by scoring and the reference table.
 var (
-	referenceFlag = &cli.StringFlag{Name: "reference-dir", Usage: "`DIR` of real images to compare with (default: the MNIST test set)"}
+	referenceFlag = &cli.StringFlag{Name: "reference-dir", Usage: "`DIR` of real images to compare with (default: the MNIST test set, for MNIST models only)"}
 	featuresFlag  = &cli.StringFlag{Name: "features", Usage: "feature network `FILE`: a .bin from gan-eval train-features, or an .onnx model with one image input (N,C,H,W) and a vector output (N,D) (default: the built-in MNIST LeNet)"}
 	rangeFlag     = &cli.StringFlag{Name: "features-range", Value: "-1,1", Usage: "`LO,HI` pixel range an --features .onnx model expects (images are in [-1,1])"}
 	nFlag         = &cli.IntFlag{Name: "n", Aliases: []string{"count"}, Value: 10000, Usage: "`N` samples to score; the reference set needs at least as many images"}
@@ -70,7 +70,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			&cli.StringFlag{Name: "images", Usage: "score the images in `DIR` instead of a generator's samples"},
 			&cli.StringFlag{Name: "npy", Usage: "score the images in `FILE`.npy, an (N,C,H,W) float32 array in [-1,1] (another framework's samples); the first --n are used"},
 			&cli.StringFlag{Name: "provider", Value: "cpu", Usage: "onnxruntime execution `PROVIDER` for the generator: " + strings.Join(infer.Providers, ", ") + " (falls back to cpu with a warning)"},
-			nFlag, seedFlag, referenceFlag, featuresFlag, rangeFlag, kFlag, kidSubsets, kidSize, jsonFlag, threadsFlag,
+			nFlag, seedFlag, referenceFlag, featuresFlag, rangeFlag, kFlag, kidSubsets, kidSize, jsonFlag, threadsFlag, backgroundFlag,
 		},
 		Action:   scoreAction,
 		Commands: []*cli.Command{referenceCommand(), compareCommand(), trainFeaturesCommand(), infoCommand()},

@@ -23,7 +23,7 @@ func referenceCommand() *cli.Command {
 			"or one half of --reference-dir against the other): what a perfect generator would get at this --n.\n" +
 			"The ceiling scores uniform noise images.",
 		UsageText: "gan-eval reference [-n 10000] [--reference-dir DIR] [--features FILE] [--json]",
-		Flags:     []cli.Flag{nFlag, seedFlag, referenceFlag, featuresFlag, rangeFlag, kFlag, kidSubsets, kidSize, jsonFlag, threadsFlag},
+		Flags:     []cli.Flag{nFlag, seedFlag, referenceFlag, featuresFlag, rangeFlag, kFlag, kidSubsets, kidSize, jsonFlag, threadsFlag, backgroundFlag},
 		Action:    referenceAction,
 	}
 }
@@ -35,10 +35,11 @@ type row struct {
 }
 
 type referenceTable struct {
-	ReferenceSet string `json:"reference_set"`
-	Real         string `json:"real_set"`
-	FeatureNet   string `json:"feature_net"`
-	Rows         []row  `json:"rows"`
+	ReferenceSet string   `json:"reference_set"`
+	Real         string   `json:"real_set"`
+	FeatureNet   string   `json:"feature_net"`
+	Rows         []row    `json:"rows"`
+	classes      []string // the reference set's, nil when unlabelled
 }
 
 func referenceAction(c *cli.Context) error {
@@ -65,7 +66,11 @@ func referenceAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	sc, err := eval.NewScorer(net, ref, opt)
+	scoreNet, why := coverageNet(net, t.classes)
+	if why != "" {
+		notice(c, why)
+	}
+	sc, err := eval.NewScorer(scoreNet, ref, opt)
 	if err != nil {
 		return err
 	}
@@ -112,6 +117,7 @@ func disjointSets(c *cli.Context, net eval.Extractor, n int) (ref, real eval.Ima
 		if ref, t.ReferenceSet, err = referenceSample(c, test, t.ReferenceSet, n); err != nil {
 			return
 		}
+		t.classes = test.ClassNames()
 		var train *data.Images
 		if train, err = data.LoadMNIST(data.DefaultMNISTDir(), "train"); err != nil {
 			err = fmt.Errorf("real set: %v", err)
@@ -125,6 +131,7 @@ func disjointSets(c *cli.Context, net eval.Extractor, n int) (ref, real eval.Ima
 	if err != nil {
 		return
 	}
+	t.classes = ds.ClassNames()
 	half := ds.Len() / 2
 	if half < n {
 		if half <= c.Int("k") {

@@ -62,6 +62,9 @@ func scoreAction(c *cli.Context) error {
 		if model, err = generatorPath(model); err != nil {
 			return err
 		}
+		if err := checkMNISTModel(c, model); err != nil {
+			return err
+		}
 		if p := c.String("provider"); !slices.Contains(infer.Providers, p) {
 			return usage("--provider %s: want one of %s", p, strings.Join(infer.Providers, ", "))
 		}
@@ -101,7 +104,11 @@ func scoreAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	sc, err := eval.NewScorer(net, ref, opt)
+	scoreNet, why := coverageNet(net, refSet.ClassNames())
+	if why != "" {
+		notice(c, why)
+	}
+	sc, err := eval.NewScorer(scoreNet, ref, opt)
 	if err != nil {
 		return err
 	}
@@ -196,7 +203,14 @@ func loadFolder(c *cli.Context, flag, dir string, net eval.Extractor) (*data.Ima
 	if ch != 1 && ch != 3 {
 		ch = 3 // eval.Convert reports what cannot be converted
 	}
-	ds, err := data.LoadFolder(dir, data.FolderOptions{Size: h, Channels: ch,
+	bg, err := folderBackground(c)
+	if err != nil {
+		return nil, err
+	}
+	if !c.IsSet("background") && bg != data.Black {
+		notice(c, fmt.Sprintf("--%s %s: transparent pixels composited as the run was trained, over %s (set --background to change)", flag, dir, bg))
+	}
+	ds, err := data.LoadFolder(dir, data.FolderOptions{Size: h, Channels: ch, Background: bg,
 		Warn: func(msg string) { fmt.Fprintf(c.App.ErrWriter, "gan-eval: warning: %s\n", msg) }})
 	if err != nil {
 		return nil, fmt.Errorf("--%s: %v", flag, strings.TrimPrefix(err.Error(), "data: "))

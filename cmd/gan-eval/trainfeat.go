@@ -31,7 +31,8 @@ func trainFeaturesCommand() *cli.Command {
 			&cli.IntFlag{Name: "image-size", Usage: "`SIDE` of the square images of a folder (default 32)"},
 			&cli.IntFlag{Name: "channels", Value: 3, Usage: "`C`: 1 (gray) or 3 (RGB) for a folder"},
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "feature network `FILE` to write"},
-			&cli.StringFlag{Name: "name", Usage: "`NAME` in reports (default <data>-lenet)"},
+			&cli.StringFlag{Name: "name", Usage: "`NAME` in reports (default <data>-lenet, <data> the folder's base name)"},
+			backgroundFlag,
 			&cli.IntFlag{Name: "epochs", Value: d.Epochs, Usage: "`N` passes over the training images"},
 			&cli.IntFlag{Name: "batch-size", Value: d.BatchSize, Usage: "`N` images per Adam step"},
 			&cli.Float64Flag{Name: "lr", Value: d.LR, Usage: "Adam learning rate `LR`"},
@@ -73,6 +74,9 @@ func trainFeaturesAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if src := c.String("data"); opt.Name == "" && src != "mnist" {
+		opt.Name = filepath.Base(filepath.Clean(src)) + "-lenet" // the dataset's name carries a count and a hash
+	}
 	f, err := eval.TrainFeatureNet(trainSet, testSet, opt)
 	if err != nil {
 		return err
@@ -89,7 +93,7 @@ func trainFeaturesAction(c *cli.Context) error {
 func trainingData(c *cli.Context) (trainSet, testSet data.Dataset, err error) {
 	src := c.String("data")
 	if src == "mnist" {
-		for _, f := range []string{"image-size", "channels", "test-dir", "test-share"} {
+		for _, f := range []string{"image-size", "channels", "test-dir", "test-share", "background"} {
 			if c.IsSet(f) {
 				return nil, nil, usage("--%s applies to a folder; MNIST has its own 28x28 gray test split", f)
 			}
@@ -109,11 +113,15 @@ func trainingData(c *cli.Context) (trainSet, testSet data.Dataset, err error) {
 	if size < 4 || (ch != 1 && ch != 3) {
 		return nil, nil, usage("--image-size %d --channels %d: want at least 4 pixels and 1 or 3 channels", size, ch)
 	}
+	bg, err := folderBackground(c)
+	if err != nil {
+		return nil, nil, err
+	}
 	load := func(flag, dir string) (*data.Images, error) {
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 			return nil, usage("--%s %s: no such folder", flag, dir)
 		}
-		ds, err := data.LoadFolder(dir, data.FolderOptions{Size: size, Channels: ch,
+		ds, err := data.LoadFolder(dir, data.FolderOptions{Size: size, Channels: ch, Background: bg,
 			Warn: func(msg string) { fmt.Fprintf(c.App.ErrWriter, "gan-eval: warning: %s\n", msg) }})
 		if err != nil {
 			return nil, fmt.Errorf("--%s: %v", flag, strings.TrimPrefix(err.Error(), "data: "))

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -68,6 +69,8 @@ func newApp(stderr *os.File) *cli.App {
 			&cli.StringFlag{Name: "recipe", Value: train.DefaultRecipe, Usage: "`NAME` of the defaults a GAN starts from: modern (DCGAN generator, spectral-norm D, hinge loss, EMA 0.999 with warm-up; README's recipe table) or classic (the pytorch/examples DCGAN); any flag given overrides its value"},
 			&cli.StringFlag{Name: "model", Usage: "architecture `KIND` (default: the recipe's, dcgan): dcgan, mlp, resnet (SNGAN-style residual G and D), or vae (a convolutional VAE with DCGAN's encoder and decoder, trained by --recon and --beta)"},
 			&cli.BoolFlag{Name: "spectral-norm", Usage: "spectral norm on every layer of D (dcgan: in place of its BatchNorm; resnet) (default: the recipe's: modern on, classic off)"},
+			&cli.StringFlag{Name: "background", Value: "black", Usage: "`COLOUR` a folder's transparent pixels are composited over: black, white, #rrggbb, or none (keep the colour a file stores under them)"},
+			&cli.StringFlag{Name: "name", Usage: "`NAME` of a folder's data in config.json and the exported model (default: its last two path elements, image count and content hash)"},
 			&cli.IntFlag{Name: "width", Usage: fmt.Sprintf("--model resnet: `CHANNELS` of every residual block in G and D (0: %d)", models.DefaultWidth)},
 			&cli.BoolFlag{Name: "conditional", Usage: "condition G and D on the class label (needs labelled data)"},
 			&cli.IntFlag{Name: "z-dim", Value: d.Model.ZDim, Usage: "latent size `Z`"},
@@ -154,6 +157,11 @@ func trainAction(c *cli.Context) error {
 			return err
 		}
 	}
+	dsName := fmt.Sprintf("%s (%d images)", ds.Name(), ds.Len())
+	if im, ok := ds.(*data.Images); ok && im.Report() != nil {
+		fmt.Fprintf(c.App.ErrWriter, "data: %s\n", im.Report().Summary())
+		dsName = ds.Name() // it counts the images
+	}
 	if c.Bool("dry-run") {
 		return dryRun(c, cfg, ds, out, timed)
 	}
@@ -171,7 +179,7 @@ func trainAction(c *cli.Context) error {
 		}
 		fmt.Fprintf(c.App.ErrWriter, "resuming %s at step %d of %d\n", out, r.Step(), r.Total())
 	} else {
-		fmt.Fprintf(c.App.ErrWriter, "training %s on %s (%d images) for %d steps into %s\n", cfg.Model.Kind, ds.Name(), ds.Len(), r.Total(), out)
+		fmt.Fprintf(c.App.ErrWriter, "training %s on %s for %d steps into %s\n", cfg.Model.Kind, dsName, r.Total(), out)
 	}
 	if err := r.Train(ctx); err != nil {
 		return err
@@ -209,6 +217,11 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 		if c.IsSet("channels") && c.Int("channels") != 1 {
 			return cfg, train.UsageError{Err: fmt.Errorf("--channels %d: MNIST is gray (1 channel)", c.Int("channels"))}
 		}
+		for _, f := range []string{"background", "name"} {
+			if c.IsSet(f) {
+				return cfg, train.UsageError{Err: fmt.Errorf("--%s applies to a folder of images; MNIST is opaque and named mnist", f)}
+			}
+		}
 		if cfg.Model.Size == 0 {
 			cfg.Model.Size = 28
 		}
@@ -218,6 +231,13 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 			cfg.Model.Size = data.DefaultImageSize
 		}
 		cfg.Model.Channels = c.Int("channels")
+		cfg.Background, cfg.Dataset = c.String("background"), c.String("name")
+		if bg, err := data.ParseBackground(cfg.Background); err == nil {
+			cfg.Background = bg.String() // "#FFFFFF" is recorded as white; Validate explains a bad one
+		}
+		if strings.EqualFold(strings.TrimSpace(cfg.Dataset), "mnist") {
+			return cfg, train.UsageError{Err: fmt.Errorf("--name %s: that name means the MNIST set (gan-eval scores such models against it); choose another", cfg.Dataset)}
+		}
 		if st, err := os.Stat(cfg.Data); err != nil || !st.IsDir() {
 			return cfg, train.UsageError{Err: fmt.Errorf("--data %s: no such folder (give a folder of images, or mnist)", cfg.Data)}
 		}

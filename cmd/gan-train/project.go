@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"image"
@@ -15,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/disintegration/imaging"
 	"github.com/urfave/cli/v2"
 
 	"github.com/gogan/gan/models"
@@ -57,6 +55,7 @@ func projectCommand() *cli.Command {
 			&cli.IntFlag{Name: "mnist-test", Usage: "project the first `K` MNIST test digits instead of IMAGE files (0: the IMAGE files)"},
 			&cli.IntSliceFlag{Name: "mnist-test-class", Usage: "with --mnist-test K: the first K test digits of the classes `D[,D...]` (0-9) only, in test-set order"},
 			&cli.StringFlag{Name: "label", Usage: "class index or name `K` of the images, for a conditional model (--mnist-test uses the true digits)"},
+			&cli.StringFlag{Name: "background", Usage: "`COLOUR` transparent pixels of the IMAGE files are composited over: black, white, #rrggbb or none (default: the run's --background)"},
 		),
 		Action: projectAction,
 	}
@@ -295,11 +294,13 @@ func (j *latentJob) targets(c *cli.Context) (*tensor.Tensor, []string, []int, er
 			labels = append(labels, ds.Label(i))
 		}
 	} else {
-		pix = make([]float32, c.NArg()*per)
+		ds, err := loadImages(c, j.cfg, s)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		pix = make([]float32, ds.Len()*per)
 		for i, path := range c.Args().Slice() {
-			if err := loadImage(path, s.Size, s.Channels, pix[i*per:(i+1)*per]); err != nil {
-				return nil, nil, nil, err
-			}
+			ds.Image(i, pix[i*per:(i+1)*per])
 			names = append(names, filepath.Base(path))
 		}
 		labels = nil
@@ -324,40 +325,30 @@ func (j *latentJob) targets(c *cli.Context) (*tensor.Tensor, []string, []int, er
 	return tensor.New(pix, len(names), s.Channels, s.Size, s.Size), names, labels, nil
 }
 
-// loadImage decodes an image file as the data package loads a folder:
-// centre-cropped to a square, resized to size with a Lanczos filter, gray
-// by ITU-R 601 luma or RGB, written to dst (C,H,W) in [-1, 1].
-func loadImage(path string, size, channels int, dst []float32) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return train.UsageError{Err: fmt.Errorf("%s: no such image file", path)}
-		}
-		return err
+// loadImages decodes the IMAGE files as the run's folder was loaded:
+// centre-cropped to a square, resized with a Lanczos filter, composited
+// over the run's background (or --background), gray by ITU-R 601 luma or RGB.
+func loadImages(c *cli.Context, cfg train.Config, s models.Spec) (*data.Images, error) {
+	bg := data.Background{Ignore: true} // runs from before --background
+	name := cfg.Background
+	if c.IsSet("background") {
+		name = c.String("background")
 	}
-	img, err := imaging.Decode(bytes.NewReader(b), imaging.AutoOrientation(true))
-	if err != nil {
-		return train.UsageError{Err: fmt.Errorf("%s: not a readable image: %v", path, err)}
-	}
-	if img.Bounds().Empty() {
-		return train.UsageError{Err: fmt.Errorf("%s: empty image", path)}
-	}
-	sq := imaging.Fill(img, size, size, imaging.Center, imaging.Lanczos)
-	plane := size * size
-	scale := func(v uint8) float32 { return float32(float64(v)/127.5 - 1) }
-	for y := 0; y < size; y++ {
-		for x := 0; x < size; x++ {
-			p := sq.Pix[y*sq.Stride+4*x:]
-			k := y*size + x
-			if channels == 1 {
-				luma := uint8((19595*uint32(p[0]) + 38470*uint32(p[1]) + 7471*uint32(p[2]) + 1<<15) >> 16)
-				dst[k] = scale(luma)
-				continue
-			}
-			dst[k], dst[plane+k], dst[2*plane+k] = scale(p[0]), scale(p[1]), scale(p[2])
+	if name != "" {
+		var err error
+		if bg, err = data.ParseBackground(name); err != nil {
+			return nil, train.UsageError{Err: fmt.Errorf("--%v", err)}
 		}
 	}
-	return nil
+	ds, err := data.LoadFiles(c.Args().Slice(), data.FolderOptions{Size: s.Size, Channels: s.Channels, Background: bg})
+	var fe *data.FileError
+	switch {
+	case errors.As(err, &fe) && errors.Is(fe.Err, fs.ErrNotExist):
+		return nil, train.UsageError{Err: fmt.Errorf("%s: no such image file", fe.Path)}
+	case errors.As(err, &fe):
+		return nil, train.UsageError{Err: fmt.Errorf("%s: not a readable image: %v", fe.Path, fe.Err)}
+	}
+	return ds, err
 }
 
 // checkNewDir refuses an output folder that is a file or holds files.

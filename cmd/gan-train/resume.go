@@ -73,13 +73,22 @@ func savedFlag(flag string, s train.Config) (string, bool) {
 		"r1": s.R1, "r1-every": max(s.R1Every, 1), "gp-weight": s.GPWeight, "ema": s.EMA, "ema-warmup": s.EMAWarmup,
 		"label-smoothing": s.Smooth, "d-steps": s.DSteps,
 		"batch-size": s.BatchSize, "lr-g": s.LrG, "lr-d": s.LrD, "beta1": s.Beta1, "beta2": s.Beta2,
-		"seed": s.Seed, "threads": s.Threads,
+		"seed": s.Seed, "threads": s.Threads, "background": savedBackground(s), "name": s.Dataset,
 		"sample-every": s.SampleEvery, "checkpoint-every": s.CkptEvery, "eval-every": s.EvalEvery,
 	}[flag]
 	if v == nil {
 		return "", false
 	}
 	return fmt.Sprint(v), true
+}
+
+// savedBackground is a folder run's --background; runs from before it
+// read their images alpha-ignored, as --background none does.
+func savedBackground(s train.Config) string {
+	if s.Background == "" && s.Data != "mnist" {
+		return "none"
+	}
+	return s.Background
 }
 
 // checkResumeLength refuses a --steps or --epochs that ends the run before

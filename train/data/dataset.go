@@ -5,7 +5,7 @@ import "fmt"
 // Dataset is a fixed, indexable set of images of one shape, optionally labelled.
 // Implementations must allow concurrent calls to Image and Label.
 type Dataset interface {
-	// Name identifies the data in logs and checkpoints ("mnist", or a folder's base name).
+	// Name identifies the data in logs, configs and exports ("mnist", or see LoadFolder).
 	Name() string
 	// Len is the number of images.
 	Len() int
@@ -39,6 +39,7 @@ type Images struct {
 	pix     []uint8
 	labels  []int32 // nil when unlabelled
 	classes []string
+	report  *FolderReport // nil unless loaded from files
 }
 
 // NewImages wraps pix, n images of shape (C,H,W) laid out (N,C,H,W), as a Dataset.
@@ -52,7 +53,6 @@ func NewImages(name string, c, h, w int, pix []uint8, labels []int, classes []st
 	if len(pix)%per != 0 {
 		panic(fmt.Sprintf("data: NewImages: %d pixels is not a whole number of (%d,%d,%d) images", len(pix), c, h, w))
 	}
-	n := len(pix) / per
 	d := &Images{name: name, c: c, h: h, w: w, pix: pix}
 	if labels == nil {
 		if len(classes) != 0 {
@@ -60,6 +60,13 @@ func NewImages(name string, c, h, w int, pix []uint8, labels []int, classes []st
 		}
 		return d
 	}
+	d.setLabels(labels, classes)
+	return d
+}
+
+// setLabels checks and keeps one label per image in [0, len(classes)).
+func (d *Images) setLabels(labels []int, classes []string) {
+	n := d.Len()
 	if len(labels) != n {
 		panic(fmt.Sprintf("data: NewImages: %d labels for %d images", len(labels), n))
 	}
@@ -74,8 +81,10 @@ func NewImages(name string, c, h, w int, pix []uint8, labels []int, classes []st
 		d.labels[i] = int32(l)
 	}
 	d.classes = classes
-	return d
 }
+
+// Report says what LoadFolder or LoadFiles read; nil for other datasets.
+func (d *Images) Report() *FolderReport { return d.report }
 
 // Name implements Dataset.
 func (d *Images) Name() string { return d.name }

@@ -13,8 +13,12 @@
 // what is wrong and what to do.
 //
 // LoadFolder decodes a folder tree of png, jpeg, gif, bmp and tiff files once, on
-// all cores, to centered squares of one size; first-level subfolders become class
-// labels. Results do not depend on the number of workers.
+// all cores, to centered squares of one size, composited over a Background
+// (black unless told otherwise); first-level subfolders become class labels.
+// Results do not depend on the number of workers. Its FolderReport counts what
+// was read (formats, colour types, transparency, resizing, skipped files) and
+// names the data by its folder, image count and content hash. LoadFiles reads
+// a list of files through the same decoder.
 //
 // A Loader's order is a pure function of its seed and the epoch, and its State
 // (seed, epoch, position) restores the exact batch sequence, so a training run
