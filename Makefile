@@ -133,7 +133,7 @@ fmt-check:
 .PHONY: bench
 bench: setup setup-peer build
 	BENCH_PKGS='$(BENCH_PKGS)' BENCH='$(BENCH)' BENCHTIME='$(BENCHTIME)' OUT='$(BENCH_OUT)' \
-	ISOLATE='BenchmarkDCGANStep/batch=64 BenchmarkDCGANStep/batch=256' scripts/bench.sh
+	ISOLATE='BenchmarkDCGANStep/batch=64 BenchmarkDCGANStep/batch=256 BenchmarkDCGANStep/64x64x3/batch=64' scripts/bench.sh
 
 .PHONY: bench-quality
 bench-quality: setup setup-peer build

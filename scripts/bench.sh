@@ -13,10 +13,14 @@
 #   PEER_PYTHON       python with torch                      (/usr/bin/python3)
 #   PEER_SECONDS      seconds the peer times each config     (6)
 #   PEER_TRAIN_BATCHES, PEER_INFER_BATCHES, PEER_SGEMM_SIZES  (64 256, 1024, 256 1024)
+#   PEER_RGB_BATCHES  train batches of the 64x64x3 DCGAN      (64)
+#   PEER_MALLOC       glibc malloc of the peer: both, default or tuned (both);
+#                     with both every config runs twice and the report takes
+#                     the faster (see scripts/peer_dcgan.py)
 #   ISOLATE           benchmarks run one per process, so a peak-RSS metric
 #                     belongs to that config alone, as on the peer side
 #                     (BenchmarkDCGANStep/batch=64 BenchmarkDCGANStep/batch=256
-#                      BenchmarkORTRun/batch=1024)
+#                      BenchmarkDCGANStep/64x64x3/batch=64 BenchmarkORTRun/batch=1024)
 #   OUT (or BENCH_OUT) where raw output goes                (bench-out)
 #
 # Run it on a quiet machine: on 2 cores any other work skews both sides.
@@ -35,7 +39,9 @@ PEER_SECONDS=${PEER_SECONDS:-6}
 PEER_TRAIN_BATCHES=${PEER_TRAIN_BATCHES:-64 256}
 PEER_INFER_BATCHES=${PEER_INFER_BATCHES:-1024}
 PEER_SGEMM_SIZES=${PEER_SGEMM_SIZES:-256 1024}
-ISOLATE=${ISOLATE:-BenchmarkDCGANStep/batch=64 BenchmarkDCGANStep/batch=256 BenchmarkORTRun/batch=1024}
+PEER_RGB_BATCHES=${PEER_RGB_BATCHES:-64}
+PEER_MALLOC=${PEER_MALLOC:-both}
+ISOLATE=${ISOLATE:-BenchmarkDCGANStep/batch=64 BenchmarkDCGANStep/batch=256 BenchmarkDCGANStep/64x64x3/batch=64 BenchmarkORTRun/batch=1024}
 OUT=${OUT:-${BENCH_OUT:-bench-out}}
 
 # The inference benchmarks time the DCGAN-MNIST generator gan-gen embeds.
@@ -50,6 +56,7 @@ status=0
 
 {
 	echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "cpu model: $(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//')"
 	echo "commit: $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet 2>/dev/null || echo '-dirty')"
 	echo "go: $(go version)"
 	echo "loadavg before: $(cat /proc/loadavg 2>/dev/null)"
@@ -93,7 +100,7 @@ done
 # peak RSS is that config's alone.
 peer() {
 	echo "== peer $*"
-	"$PEER_PYTHON" scripts/peer_dcgan.py --threads "$THREADS" --seconds "$PEER_SECONDS" "$@" \
+	"$PEER_PYTHON" scripts/peer_dcgan.py --threads "$THREADS" --seconds "$PEER_SECONDS" --malloc "$PEER_MALLOC" "$@" \
 		2> >(tee -a "$OUT/peer.log" >&2) | tee -a "$OUT/peer.txt"
 	local rc=${PIPESTATUS[0]}
 	if [ "$rc" -ne 0 ]; then
@@ -110,6 +117,7 @@ elif ! "$PEER_PYTHON" -c 'import torch' 2>/dev/null; then
 else
 	: >"$OUT/peer.log"
 	for b in $PEER_TRAIN_BATCHES; do peer --mode train --batch "$b"; done
+	for b in $PEER_RGB_BATCHES; do peer --mode train --image 64x64x3 --batch "$b"; done
 	for b in $PEER_INFER_BATCHES; do peer --mode infer --batch "$b"; done
 	for n in $PEER_SGEMM_SIZES; do peer --mode sgemm --size "$n"; done
 fi

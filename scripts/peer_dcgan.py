@@ -5,15 +5,27 @@ Runs one configuration per process so that peak RSS (ru_maxrss) belongs to
 that configuration alone, and prints one machine-readable line that
 scripts/benchreport pairs with the Go benchmarks:
 
-    peer train batch=64 images_per_s=446.1 ... peak_rss_mb=312.4 other_cpu=0.02 blas=openblas threads=2
-    peer infer batch=1024 images_per_s=1741.0 ...
-    peer sgemm size=1024 gflops=198.9 ...
+    peer train batch=64 image=28x28x1 malloc=tuned images_per_s=446.1 ... peak_rss_mb=312.4 other_cpu=0.02 blas=openblas threads=2
+    peer infer batch=1024 image=28x28x1 malloc=default images_per_s=1741.0 ...
+    peer sgemm size=1024 malloc=default gflops=198.9 ...
 
 other_cpu is how many cores other processes kept busy while this one was
 timed; above a few tenths the numbers are not to be trusted.
 
+glibc's malloc makes torch slow: by default it hands large freed blocks
+back to the system, so every step page-faults its tensors in again (about
+half of a DCGAN step on Debian's torch). With MALLOC_MMAP_THRESHOLD_,
+MALLOC_TRIM_THRESHOLD_ and MALLOC_TOP_PAD_ set (TUNED_MALLOC) the same
+script runs about 2x faster. --malloc both (the default) therefore runs each
+configuration twice, each in a fresh process started with the default and
+with the tuned environment, and prints both lines (malloc=default,
+malloc=tuned); scripts/benchreport takes the faster as the peer. glibc reads
+these variables only at start-up, hence the separate processes.
+
 Modes:
     --mode train --batch N   one canonical pytorch/examples DCGAN step (D then G)
+                             on --image 28x28x1 (MNIST's model) or 64x64x3 (the RGB DCGAN
+                             gan-train builds for image folders)
     --mode infer --batch N   G forward in eval mode under torch.no_grad()
     --mode sgemm --size N    torch.mm of two NxN float32 matrices (the BLAS gogan's sgemm faces)
     --mode quality --minutes M --snapshots 1,3,10 --out DIR
@@ -36,8 +48,73 @@ import os
 import re
 import resource
 import statistics
+import subprocess
 import sys
 import time
+
+# The environment that keeps glibc's malloc from returning memory to the
+# system between steps (see the module doc).
+TUNED_MALLOC = {
+    "MALLOC_MMAP_THRESHOLD_": "1073741824",
+    "MALLOC_TRIM_THRESHOLD_": "4294967296",
+    "MALLOC_TOP_PAD_": "268435456",
+}
+
+
+
+def malloc_arg(argv, name, default):
+    """The value of --name in argv, before argparse runs."""
+    for i, a in enumerate(argv):
+        if a == name and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith(name + "="):
+            return a.split("=", 1)[1]
+    return default
+
+
+def malloc_env(mode):
+    """This environment with glibc's malloc set to mode (default or tuned)."""
+    env = {k: v for k, v in os.environ.items() if k not in TUNED_MALLOC}
+    if mode == "tuned":
+        env.update(TUNED_MALLOC)
+    return env
+
+
+def dispatch_malloc(argv):
+    """Make this process run under the malloc that --malloc asks for, before
+    torch is imported: 'both' runs the script twice in child processes
+    (default, then tuned) and exits with the worse status; 'default' or
+    'tuned' re-executes the script when the environment differs, since glibc
+    reads it only at start-up. Returns the mode this process runs."""
+    mode = malloc_arg(argv, "--malloc", "both")
+    if mode not in ("default", "tuned", "both"):
+        sys.exit("peer: --malloc %s: want default, tuned or both" % mode)
+    if mode == "both" and malloc_arg(argv, "--mode", "") == "quality":
+        mode = "tuned"  # one training run: the faster peer
+    rest = []
+    skip = False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == "--malloc":
+            skip = True
+        elif not a.startswith("--malloc="):
+            rest.append(a)
+    script = os.path.abspath(sys.argv[0])
+    if mode == "both":
+        status = 0
+        for m in ("default", "tuned"):
+            rc = subprocess.call([sys.executable, script] + rest + ["--malloc", m], env=malloc_env(m))
+            status = max(status, rc)
+        sys.exit(status)
+    if malloc_env(mode) != dict(os.environ):
+        sys.stdout.flush()
+        os.execve(sys.executable, [sys.executable, script] + rest + ["--malloc", mode], malloc_env(mode))
+    return mode
+
+
+if __name__ == "__main__":
+    MALLOC = dispatch_malloc(sys.argv[1:])
 
 import torch
 import torch.nn as nn
@@ -45,43 +122,70 @@ import torch.nn as nn
 NZ = 100
 
 
-class Generator(nn.Module):
-    """z(100) -> 128x7x7 -> 64x14x14 -> 1x28x28 in [-1, 1]."""
+NGF = 64
 
-    def __init__(self):
+def dcgan_plan(size):
+    """(base, blocks) as gogan's models.dcganPlan: 28 -> 7x7 and two blocks."""
+    plans = {28: (7, 2), 32: (4, 3), 64: (4, 4)}
+    if size not in plans:
+        sys.exit("peer: image size %d: the dcgan model supports 28, 32 or 64" % size)
+    return plans[size]
+
+
+class Generator(nn.Module):
+    """gogan's DCGAN G: Linear to (width, base, base), then per block BatchNorm,
+    ReLU and ConvTranspose2d(k4, s2, p1), then Tanh. For 28x28x1 that is
+    z(100) -> 128x7x7 -> 64x14x14 -> 1x28x28; for 64x64x3,
+    512x4x4 -> 256x8x8 -> 128x16x16 -> 64x32x32 -> 3x64x64."""
+
+    def __init__(self, size=28, channels=1):
         super().__init__()
-        self.fc = nn.Linear(NZ, 128 * 7 * 7, bias=False)
-        self.net = nn.Sequential(
-            nn.BatchNorm2d(128),
-            nn.ReLU(True),
-            nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False),
-            nn.BatchNorm2d(64),
-            nn.ReLU(True),
-            nn.ConvTranspose2d(64, 1, 4, 2, 1),
-            nn.Tanh(),
-        )
+        base, blocks = dcgan_plan(size)
+        width = NGF << (blocks - 1)
+        self.shape = (width, base, base)
+        self.fc = nn.Linear(NZ, width * base * base, bias=False)
+        layers = []
+        for b in range(blocks):
+            last = b == blocks - 1
+            out = channels if last else width // 2
+            layers += [nn.BatchNorm2d(width), nn.ReLU(True),
+                       nn.ConvTranspose2d(width, out, 4, 2, 1, bias=last)]
+            width = out
+        layers.append(nn.Tanh())
+        self.net = nn.Sequential(*layers)
 
     def forward(self, z):
-        return self.net(self.fc(z).view(-1, 128, 7, 7))
+        return self.net(self.fc(z).view(-1, *self.shape))
 
 
 class Discriminator(nn.Module):
-    """1x28x28 -> 64x14x14 -> 128x7x7 -> one logit."""
+    """gogan's DCGAN D: Conv2d(k4, s2, p1) blocks with LeakyReLU(0.2), BatchNorm
+    after all but the first, then Linear to one logit. For 28x28x1:
+    1x28x28 -> 64x14x14 -> 128x7x7 -> one logit."""
 
-    def __init__(self):
+    def __init__(self, size=28, channels=1):
         super().__init__()
-        self.net = nn.Sequential(
-            nn.Conv2d(1, 64, 4, 2, 1),
-            nn.LeakyReLU(0.2, True),
-            nn.Conv2d(64, 128, 4, 2, 1, bias=False),
-            nn.BatchNorm2d(128),
-            nn.LeakyReLU(0.2, True),
-            nn.Flatten(),
-            nn.Linear(128 * 7 * 7, 1),
-        )
+        base, blocks = dcgan_plan(size)
+        layers, cin, width = [], channels, NGF
+        for b in range(blocks):
+            layers.append(nn.Conv2d(cin, width, 4, 2, 1, bias=b == 0))
+            if b > 0:
+                layers.append(nn.BatchNorm2d(width))
+            layers.append(nn.LeakyReLU(0.2, True))
+            cin, width = width, width * 2
+        layers += [nn.Flatten(), nn.Linear(cin * base * base, 1)]
+        self.net = nn.Sequential(*layers)
 
     def forward(self, x):
         return self.net(x)
+
+
+def parse_image(s):
+    """'64x64x3' -> (64, 3): square images of that side and channel count."""
+    m = re.fullmatch(r"(\d+)x(\d+)x([13])", s)
+    if not m or m.group(1) != m.group(2):
+        sys.exit("peer: --image %s: want SIDExSIDExCHANNELS, e.g. 28x28x1 or 64x64x3" % s)
+    return int(m.group(1)), int(m.group(3))
 
 
 def dcgan_init(m):
@@ -172,15 +276,15 @@ def time_steps(step, warmup, seconds, min_steps):
         times.append(time.perf_counter() - t0)
 
 
-def train_step_fn(batch, gen):
-    G = Generator()
-    D = Discriminator()
+def train_step_fn(batch, gen, size=28, channels=1):
+    G = Generator(size, channels)
+    D = Discriminator(size, channels)
     G.apply(dcgan_init)
     D.apply(dcgan_init)
     bce = nn.BCEWithLogitsLoss()
     opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    real = torch.rand(batch, 1, 28, 28, generator=gen) * 2 - 1
+    real = torch.rand(batch, channels, size, size, generator=gen) * 2 - 1
     ones = torch.ones(batch, 1)
     zeros = torch.zeros(batch, 1)
 
@@ -203,8 +307,8 @@ def train_step_fn(batch, gen):
     return step
 
 
-def infer_step_fn(batch, gen):
-    G = Generator()
+def infer_step_fn(batch, gen, size=28, channels=1):
+    G = Generator(size, channels)
     G.apply(dcgan_init)
     G.eval()
 
@@ -301,14 +405,17 @@ def quality(args, gen):
             paused += time.perf_counter() - s0
         if clock >= limit:
             break
-    print("peer quality steps=%d minutes=%g images_per_s=%.1f threads=%d torch=%s" % (
-        step, args.minutes, step * batch / clock, torch.get_num_threads(), torch.__version__), flush=True)
+    print("peer quality steps=%d minutes=%g images_per_s=%.1f threads=%d torch=%s malloc=%s" % (
+        step, args.minutes, step * batch / clock, torch.get_num_threads(), torch.__version__, MALLOC), flush=True)
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--mode", choices=["train", "infer", "sgemm", "quality"], required=True)
     p.add_argument("--batch", type=int, default=64, help="batch size (train, infer)")
+    p.add_argument("--image", default="28x28x1", help="SIDExSIDExCHANNELS of the DCGAN (train, infer): 28x28x1 or 64x64x3")
+    p.add_argument("--malloc", default="both", choices=["default", "tuned", "both"],
+                   help="glibc malloc settings: default, tuned (TUNED_MALLOC), or both in turn (quality: tuned)")
     p.add_argument("--size", type=int, default=1024, help="matrix size (sgemm)")
     p.add_argument("--threads", type=int, default=2, help="torch intra-op threads")
     p.add_argument("--seconds", type=float, default=6.0, help="time to spend measuring")
@@ -338,12 +445,14 @@ def main():
     if args.mode == "quality":
         quality(args, gen)
         return
+    size, channels = parse_image(args.image)
     if args.mode == "train":
-        step, what = train_step_fn(args.batch, gen), "batch=%d" % args.batch
+        step, what = train_step_fn(args.batch, gen, size, channels), "batch=%d image=%s" % (args.batch, args.image)
     elif args.mode == "infer":
-        step, what = infer_step_fn(args.batch, gen), "batch=%d" % args.batch
+        step, what = infer_step_fn(args.batch, gen, size, channels), "batch=%d image=%s" % (args.batch, args.image)
     else:
         step, what = sgemm_step_fn(args.size, gen), "size=%d" % args.size
+    what += " malloc=" + MALLOC
     base_rss = rss_mb()
 
     # Other processes on a small machine skew the peer: measure how many cores

@@ -13,13 +13,23 @@ import (
 
 // BenchmarkDCGANStep times the reference 28x28 DCGAN's training step: one D
 // update on a real and a generated batch and one G update, BCE, Adam 2e-4,
-// betas (0.5, 0.999), as scripts/peer_dcgan.py does in PyTorch. Real data is
-// random (loading is excluded on both sides). peak-MB is the process's
-// maximum resident set, meaningful when one size runs per process.
+// betas (0.5, 0.999), as scripts/peer_dcgan.py does in PyTorch; and, as
+// 64x64x3/batch=64, the RGB DCGAN gan-train builds for a folder of 64x64
+// images (the peer's --image 64x64x3). Real data is random (loading is
+// excluded on both sides). peak-MB is the process's maximum resident set,
+// meaningful when one config runs per process.
 func BenchmarkDCGANStep(b *testing.B) {
-	for _, n := range []int{64, 256} {
-		b.Run(fmt.Sprintf("batch=%d", n), func(b *testing.B) {
-			benchStep(b, models.Spec{Kind: "dcgan", ZDim: 100, Size: 28, Channels: 1}, n)
+	for _, c := range []struct {
+		name           string
+		size, channels int
+		batch          int
+	}{
+		{"batch=64", 28, 1, 64},
+		{"batch=256", 28, 1, 256},
+		{"64x64x3/batch=64", 64, 3, 64},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			benchStep(b, models.Spec{Kind: "dcgan", ZDim: 100, Size: c.size, Channels: c.channels}, c.batch)
 		})
 	}
 }

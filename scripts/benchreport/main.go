@@ -8,8 +8,11 @@
 //
 // Pairs it knows: BenchmarkSgemm/<path>/<n> against BenchmarkGonumSgemm/<n>
 // and torch's sgemm (GFLOP/s); BenchmarkDCGANStep/batch=<b> against the
-// peer's train step; BenchmarkDCGANGenerate/batch=<b> against the peer's G
-// inference (images/s and peak-MB). Anything missing prints as "-".
+// peer's train step, BenchmarkDCGANStep/64x64x3/batch=<b> against its
+// --image 64x64x3 step; BenchmarkDCGANGenerate/batch=<b> against the peer's
+// G inference (images/s and peak-MB). Where the peer ran under both glibc
+// mallocs (malloc=default and malloc=tuned) the faster is the peer, and the
+// report lists both. Anything missing prints as "-".
 //
 // Usage:
 //

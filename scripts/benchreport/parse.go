@@ -15,8 +15,9 @@ import (
 type results struct {
 	bench   map[string]*benchmark // by name without the -GOMAXPROCS suffix
 	order   []string              // benchmark names in first-seen order
-	peer    map[string]*peerRun   // by "mode key=value", e.g. "train batch=64"
+	peer    map[string]*peerRun   // by config and malloc, e.g. "train batch=64 malloc=tuned"
 	goCPU   string                // the "cpu:" header line of go test
+	date    string                // when bench.sh ran, from its "date:" line
 	goProcs int                   // GOMAXPROCS from the name suffix; 0 if absent
 	load    float64               // 1-minute load average before the run, from bench.sh; -1 if absent
 }
@@ -29,6 +30,9 @@ type benchmark struct {
 type peerRun struct {
 	mode   string            // train, infer, sgemm
 	key    string            // batch=64, size=1024
+	image  string            // 28x28x1 (also when the line names none), 64x64x3; "" for sgemm
+	cfg    string            // mode, key and image unless 28x28x1: "train batch=64 image=64x64x3"
+	malloc string            // the peer's glibc malloc: default, tuned, or "" when the line names none
 	fields map[string]string // every key=value on the line
 	values map[string][]float64
 }
@@ -87,6 +91,8 @@ func (res *results) read(r io.Reader) error {
 					res.load = v
 				}
 			}
+		case strings.HasPrefix(line, "date: ") && res.date == "":
+			res.date = strings.TrimSpace(strings.TrimPrefix(line, "date: "))
 		case strings.HasPrefix(line, "cpu: ") && res.goCPU == "":
 			res.goCPU = strings.TrimSpace(strings.TrimPrefix(line, "cpu: "))
 		}
@@ -125,30 +131,77 @@ func (res *results) addBench(line string) {
 	}
 }
 
-// addPeer parses "peer train batch=64 images_per_s=446.1 blas=openblas ...".
-// The first key=value after the mode names the configuration.
+// addPeer parses "peer train batch=64 image=28x28x1 malloc=tuned
+// images_per_s=446.1 blas=openblas ...". The first key=value after the mode
+// and the image name the configuration; a configuration run under both
+// mallocs keeps one peerRun per malloc, so that the report can take the
+// faster.
 func (res *results) addPeer(line string) {
 	f := strings.Fields(line)
 	if len(f) < 3 || !strings.Contains(f[2], "=") {
 		return
 	}
+	fields := map[string]string{}
+	for _, kv := range f[2:] {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			fields[k] = v
+		}
+	}
 	mode, key := f[1], f[2]
-	id := mode + " " + key
+	image := fields["image"]
+	if image == "" && strings.HasPrefix(key, "batch=") {
+		image = defaultImage
+	}
+	cfg := peerConfig(mode, key, image)
+	id := cfg
+	if m := fields["malloc"]; m != "" {
+		id += " malloc=" + m
+	}
 	p := res.peer[id]
 	if p == nil {
-		p = &peerRun{mode: mode, key: key, fields: map[string]string{}, values: map[string][]float64{}}
+		p = &peerRun{mode: mode, key: key, image: image, cfg: cfg, malloc: fields["malloc"],
+			fields: map[string]string{}, values: map[string][]float64{}}
 		res.peer[id] = p
 	}
-	for _, kv := range f[2:] {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
-			continue
-		}
+	for k, v := range fields {
 		p.fields[k] = v
 		if x, err := strconv.ParseFloat(v, 64); err == nil {
 			p.values[k] = append(p.values[k], x)
 		}
 	}
+}
+
+// defaultImage is the MNIST DCGAN's image, which peer lines and benchmark
+// names leave unsaid.
+const defaultImage = "28x28x1"
+
+// peerConfig names a peer configuration: "train batch=64", or with another
+// image "train batch=64 image=64x64x3".
+func peerConfig(mode, key, image string) string {
+	if image == "" || image == defaultImage {
+		return mode + " " + key
+	}
+	return mode + " " + key + " image=" + image
+}
+
+// bestPeer returns, over the peer's malloc variants of configuration cfg,
+// the best median of field (the lowest when lowerBetter, else the highest)
+// and the variant that gave it.
+func (res *results) bestPeer(cfg, field string, lowerBetter bool) (v float64, malloc string, ok bool) {
+	for _, id := range sortedKeys(res.peer) {
+		p := res.peer[id]
+		if p.cfg != cfg {
+			continue
+		}
+		x, have := p.median(field)
+		if !have {
+			continue
+		}
+		if !ok || (lowerBetter && x < v) || (!lowerBetter && x > v) {
+			v, malloc, ok = x, p.malloc, true
+		}
+	}
+	return v, malloc, ok
 }
 
 // cpuInfo reads the model name and the SIMD flags that matter to the

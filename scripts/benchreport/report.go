@@ -26,6 +26,7 @@ var (
 	reSgemm    = regexp.MustCompile(`^BenchmarkSgemm/(.+)/(\d+)$`)
 	reGonum    = regexp.MustCompile(`^BenchmarkGonumSgemm/(\d+)$`)
 	reStep     = regexp.MustCompile(`^BenchmarkDCGANStep/batch=(\d+)$`)
+	reStepRGB  = regexp.MustCompile(`^BenchmarkDCGANStep/64x64x3/batch=(\d+)$`)
 	reGenerate = regexp.MustCompile(`^(?:BenchmarkORTRun|BenchmarkDCGAN(?:Generate|Infer)\w*)/batch=(\d+)$`)
 	reEndToEnd = regexp.MustCompile(`^BenchmarkGanGenEndToEnd/batch=(\d+)$`)
 )
@@ -35,6 +36,7 @@ var (
 var (
 	defaultSgemmSizes = []int{1024}
 	defaultStepBatch  = []int{64, 256}
+	defaultRGBBatch   = []int{64}
 	defaultGenBatch   = []int{1024}
 )
 
@@ -76,7 +78,7 @@ func (res *results) rows() []row {
 		gonumName := fmt.Sprintf("BenchmarkGonumSgemm/%d", n)
 		gonum, haveGonum := res.bench[gonumName].median("GFLOP/s")
 		used[gonumName] = true
-		torch, haveTorch := res.peer[fmt.Sprintf("sgemm size=%d", n)].median("gflops")
+		torch, malloc, haveTorch := res.bestPeer(fmt.Sprintf("sgemm size=%d", n), "gflops", false)
 		ps := paths[n]
 		if len(ps) == 0 {
 			ps = []string{"-"}
@@ -88,13 +90,14 @@ func (res *results) rows() []row {
 			metric := fmt.Sprintf("sgemm %s n=%d", path, n)
 			out = append(out,
 				row{metric: metric, unit: "GFLOP/s", gogan: g, haveG: haveG, peer: gonum, haveP: haveGonum, vs: "gonum"},
-				row{metric: metric, unit: "GFLOP/s", gogan: g, haveG: haveG, peer: torch, haveP: haveTorch, vs: "torch"})
+				row{metric: metric, unit: "GFLOP/s", gogan: g, haveG: haveG, peer: torch, haveP: haveTorch, vs: torchVs(malloc)})
 		}
 	}
 
 	// DCGAN training step and generator inference against the torch peer.
-	out = append(out, res.modelRows("dcgan train step", reStep, "BenchmarkDCGANStep", "train", defaultStepBatch, used)...)
-	out = append(out, res.modelRows("dcgan G inference", reGenerate, "", "infer", defaultGenBatch, used)...)
+	out = append(out, res.modelRows("dcgan train step", reStep, "BenchmarkDCGANStep", "train", defaultImage, defaultStepBatch, used)...)
+	out = append(out, res.modelRows("dcgan train step 64x64x3", reStepRGB, "BenchmarkDCGANStep/64x64x3", "train", "64x64x3", defaultRGBBatch, used)...)
+	out = append(out, res.modelRows("dcgan G inference", reGenerate, "", "infer", defaultImage, defaultGenBatch, used)...)
 	// gan-gen end to end (PNG files written) against onnxruntime's bare Run.
 	for _, name := range res.order {
 		m := reEndToEnd.FindStringSubmatch(name)
@@ -127,9 +130,11 @@ func (res *results) rows() []row {
 }
 
 // modelRows pairs gogan benchmarks named like re (batch in group 1) with peer
-// runs of mode, as images/s and peak memory. fallback names the gogan
-// benchmark for a batch it did not run; empty leaves the gogan side "-".
-func (res *results) modelRows(label string, re *regexp.Regexp, fallback, mode string, batches []int, used map[string]bool) []row {
+// runs of mode on image, as images/s and peak memory; of a peer run under
+// both mallocs the faster counts for images/s, the smaller for peak-MB.
+// fallback names the gogan benchmark for a batch it did not run; empty
+// leaves the gogan side "-".
+func (res *results) modelRows(label string, re *regexp.Regexp, fallback, mode, image string, batches []int, used map[string]bool) []row {
 	names := map[int]string{}
 	all := append([]int(nil), batches...)
 	for _, name := range res.order {
@@ -142,7 +147,7 @@ func (res *results) modelRows(label string, re *regexp.Regexp, fallback, mode st
 		}
 	}
 	for _, p := range res.peer {
-		if p.mode == mode {
+		if p.mode == mode && p.image == image {
 			if n, err := strconv.Atoi(strings.TrimPrefix(p.key, "batch=")); err == nil {
 				all = append(all, n)
 			}
@@ -156,16 +161,25 @@ func (res *results) modelRows(label string, re *regexp.Regexp, fallback, mode st
 		}
 		used[name] = true
 		b := res.bench[name]
-		p := res.peer[fmt.Sprintf("%s batch=%d", mode, n)]
+		cfg := peerConfig(mode, fmt.Sprintf("batch=%d", n), image)
 		metric := fmt.Sprintf("%s batch=%d", label, n)
 		g, haveG := b.median("images/s")
-		v, haveP := p.median("images_per_s")
-		out = append(out, row{metric: metric, unit: "images/s", gogan: g, haveG: haveG, peer: v, haveP: haveP, vs: "torch"})
+		v, malloc, haveP := res.bestPeer(cfg, "images_per_s", false)
+		out = append(out, row{metric: metric, unit: "images/s", gogan: g, haveG: haveG, peer: v, haveP: haveP, vs: torchVs(malloc)})
 		g, haveG = b.median("peak-MB")
-		v, haveP = p.median("peak_rss_mb")
-		out = append(out, row{metric: metric, unit: "peak-MB", gogan: g, haveG: haveG, peer: v, haveP: haveP, vs: "torch", lowerBetter: true})
+		v, malloc, haveP = res.bestPeer(cfg, "peak_rss_mb", true)
+		out = append(out, row{metric: metric, unit: "peak-MB", gogan: g, haveG: haveG, peer: v, haveP: haveP, vs: torchVs(malloc), lowerBetter: true})
 	}
 	return out
+}
+
+// torchVs names the peer in the vs column: torch, with the malloc of the
+// variant that won when the line said.
+func torchVs(malloc string) string {
+	if malloc == "" {
+		return "torch"
+	}
+	return "torch/" + malloc
 }
 
 // customUnits lists a benchmark's metrics other than the ones go test adds
@@ -217,6 +231,9 @@ func (res *results) write(w io.Writer, cpuModel string, cpus int, simd []string)
 		cpu += " (go test: " + res.goCPU + ")"
 	}
 	fmt.Fprintf(w, "cpu:      %s, %d logical CPUs, %s\n", cpu, cpus, strings.Join(simd, " "))
+	if res.date != "" {
+		fmt.Fprintf(w, "date:     %s\n", res.date)
+	}
 
 	goThreads, peerThreads := "-", "-"
 	if res.goProcs > 0 {
@@ -289,12 +306,64 @@ func (res *results) write(w io.Writer, cpuModel string, cpus int, simd []string)
 		return err
 	}
 	_, err := fmt.Fprintln(w, "\nratio = gogan / peer: above 1x gogan is ahead where higher is better, behind where lower is.")
+	if err == nil {
+		err = res.writeMallocs(w)
+	}
 	// The peer's peak includes what importing torch costs before any work,
 	// which a reader weighing peak-MB ratios should know.
 	if base, ok := res.peerBaseRSS(); ok && err == nil {
 		_, err = fmt.Fprintf(w, "peer peak-MB includes about %s MB that torch holds before the first step.\n", fmtNum(base))
 	}
 	return err
+}
+
+// writeMallocs lists the peer configurations that ran under more than one
+// malloc, each variant's speed side by side: the table above takes the
+// faster.
+func (res *results) writeMallocs(w io.Writer) error {
+	byCfg := map[string][]*peerRun{}
+	for _, id := range sortedKeys(res.peer) {
+		p := res.peer[id]
+		byCfg[p.cfg] = append(byCfg[p.cfg], p)
+	}
+	header := false
+	for _, cfg := range sortedKeys(byCfg) {
+		runs := byCfg[cfg]
+		if len(runs) < 2 {
+			continue
+		}
+		if !header {
+			if _, err := fmt.Fprintln(w, "peer under each malloc (the faster is the peer above; tuned: scripts/peer_dcgan.py TUNED_MALLOC):"); err != nil {
+				return err
+			}
+			header = true
+		}
+		var parts []string
+		for _, p := range runs {
+			field, unit := "images_per_s", "images/s"
+			if p.mode == "sgemm" {
+				field, unit = "gflops", "GFLOP/s"
+			}
+			v, ok := p.median(field)
+			s := "-"
+			if ok {
+				s = fmtNum(v)
+			}
+			name := p.malloc
+			if name == "" {
+				name = "unnamed"
+			}
+			part := fmt.Sprintf("%s %s %s", name, s, unit)
+			if mb, ok := p.median("peak_rss_mb"); ok {
+				part += fmt.Sprintf(" (peak %s MB)", fmtNum(mb))
+			}
+			parts = append(parts, part)
+		}
+		if _, err := fmt.Fprintf(w, "  %s: %s\n", cfg, strings.Join(parts, ", ")); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // fmtRatio keeps small ratios readable: 0.0123, not 0.01.

@@ -192,3 +192,50 @@ func mustRead(t *testing.T, name string) string {
 	}
 	return string(b)
 }
+
+// TestPeerBothMallocs: a configuration the peer ran under both mallocs is
+// held against the faster for speed and the smaller for peak memory, and
+// the 64x64x3 step pairs with its own peer config, not MNIST's.
+func TestPeerBothMallocs(t *testing.T) {
+	res := readString(t, `date: 2026-01-02T03:04:05Z
+BenchmarkDCGANStep/batch=64-2  20  1 ns/op  700 images/s  190 peak-MB
+BenchmarkDCGANStep/64x64x3/batch=64-2  2  1 ns/op  62.1 images/s  800 peak-MB
+peer train batch=64 image=28x28x1 malloc=default images_per_s=329 peak_rss_mb=306 threads=2
+peer train batch=64 image=28x28x1 malloc=tuned images_per_s=683 peak_rss_mb=420 threads=2
+peer train batch=64 image=64x64x3 malloc=default images_per_s=50.2 peak_rss_mb=600 threads=2
+peer train batch=64 image=64x64x3 malloc=tuned images_per_s=65.8 peak_rss_mb=900 threads=2
+peer sgemm size=1024 malloc=default gflops=200 threads=2
+peer sgemm size=1024 malloc=tuned gflops=190 threads=2
+`)
+	rows := res.rows()
+	for _, tt := range []struct {
+		metric, unit, vs string
+		gogan, peer      float64
+	}{
+		{"dcgan train step batch=64", "images/s", "torch/tuned", 700, 683},
+		{"dcgan train step batch=64", "peak-MB", "torch/default", 190, 306},
+		{"dcgan train step 64x64x3 batch=64", "images/s", "torch/tuned", 62.1, 65.8},
+		{"dcgan train step 64x64x3 batch=64", "peak-MB", "torch/default", 800, 600},
+	} {
+		r := findRow(t, rows, tt.metric, tt.unit, tt.vs)
+		if !r.haveG || !r.haveP || r.gogan != tt.gogan || r.peer != tt.peer {
+			t.Errorf("%s %s: gogan %v peer %v (present %v %v), want %v and %v", tt.metric, tt.unit, r.gogan, r.peer, r.haveG, r.haveP, tt.gogan, tt.peer)
+		}
+	}
+	var out bytes.Buffer
+	if err := res.write(&out, "AMD EPYC", 2, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := normalize(out.String())
+	for _, want := range []string{
+		"date: 2026-01-02T03:04:05Z",
+		"sgemm - n=1024 GFLOP/s - 200 - torch/default higher",
+		"train batch=64: default 329 images/s (peak 306 MB), tuned 683 images/s (peak 420 MB)",
+		"train batch=64 image=64x64x3: default 50.2 images/s (peak 600 MB), tuned 65.8 images/s (peak 900 MB)",
+		"sgemm size=1024: default 200 GFLOP/s",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("report lacks %q:\n%s", want, got)
+		}
+	}
+}

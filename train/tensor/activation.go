@@ -33,14 +33,7 @@ func Relu(a *Tensor) *Tensor { return LeakyRelu(a, 0) }
 func LeakyRelu(a *Tensor, slope float32) *Tensor {
 	out := Zeros(a.shape...)
 	parallelFor(len(a.Data), 1<<15, func(lo, hi int) {
-		src, dst := a.Data[lo:hi], out.Data[lo:hi]
-		for i, v := range src {
-			if v > 0 {
-				dst[i] = v
-			} else {
-				dst[i] = slope * v
-			}
-		}
+		leakyMul(out.Data[lo:hi], a.Data[lo:hi], a.Data[lo:hi], slope)
 	})
 	name := "LeakyRelu"
 	if slope == 0 {
@@ -50,26 +43,58 @@ func LeakyRelu(a *Tensor, slope float32) *Tensor {
 		if !Recording() {
 			gi := Zeros(a.shape...)
 			parallelFor(len(a.Data), 1<<15, func(lo, hi int) {
-				src, gs, dst := a.Data[lo:hi], g.Data[lo:hi], gi.Data[lo:hi]
-				for i, v := range src {
-					if v > 0 {
-						dst[i] = gs[i]
-					} else {
-						dst[i] = slope * gs[i]
-					}
-				}
+				leakyMul(gi.Data[lo:hi], g.Data[lo:hi], a.Data[lo:hi], slope)
 			})
 			return []*Tensor{gi}
 		}
 		// The mask is piecewise constant in a, so g*mask is exact to any order.
-		mask := unary(a, func(v float32) float32 {
-			if v > 0 {
-				return 1
-			}
-			return slope
+		mask := Zeros(a.shape...)
+		parallelFor(len(a.Data), 1<<15, func(lo, hi int) {
+			leakyMask(mask.Data[lo:hi], a.Data[lo:hi], slope)
 		})
 		return []*Tensor{Mul(g, mask)}
 	}, a)
+}
+
+// leakyMul sets dst[i] = v[i] where x[i] > 0 and slope*v[i] elsewhere: the
+// LeakyReLU of x when v is x, its backward when v is the output gradient.
+// Activations are about half negative in no pattern, so a branch per value
+// mispredicts half the time (it cost over 10% of a DCGAN step); the factor
+// is picked by a conditional move instead. v*1 is v and slope*v is what the
+// branch computed, so results are bit-identical to leakyMulRef's.
+func leakyMul(dst, v, x []float32, slope float32) {
+	one, sl := math.Float32bits(1), math.Float32bits(slope)
+	v, x = v[:len(dst)], x[:len(dst)]
+	for i, xv := range x {
+		f := sl
+		if xv > 0 {
+			f = one
+		}
+		dst[i] = v[i] * math.Float32frombits(f)
+	}
+}
+
+// leakyMulRef is leakyMul with a branch per value: the reference for tests.
+func leakyMulRef(dst, v, x []float32, slope float32) {
+	for i, xv := range x[:len(dst)] {
+		if xv > 0 {
+			dst[i] = v[i]
+		} else {
+			dst[i] = slope * v[i]
+		}
+	}
+}
+
+// leakyMask sets dst[i] to 1 where x[i] > 0 and slope elsewhere.
+func leakyMask(dst, x []float32, slope float32) {
+	one, sl := math.Float32bits(1), math.Float32bits(slope)
+	for i, xv := range x[:len(dst)] {
+		f := sl
+		if xv > 0 {
+			f = one
+		}
+		dst[i] = math.Float32frombits(f)
+	}
 }
 
 // Tanh returns tanh(a).

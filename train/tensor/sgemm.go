@@ -18,10 +18,10 @@ var sgemmImpl = SgemmRef
 // kernelPath names the sgemm path in use.
 var kernelPath = "generic"
 
-// KernelPath returns the name of the sgemm kernel in use ("generic",
+// KernelPath returns the name of the sgemm kernel in use ("generic", "sse",
 // "avx2", "avx512"); checkpoints record it because results are bit-identical
 // only on the same path. The fastest path the CPU supports is chosen at init;
-// the environment variable GOGAN_KERNEL=generic|avx2|avx512 forces one (init
+// the environment variable GOGAN_KERNEL=generic|sse|avx2|avx512 forces one (init
 // panics if the CPU lacks it), e.g. to check or compare paths on one machine.
 func KernelPath() string { return kernelPath }
 

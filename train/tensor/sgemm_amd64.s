@@ -445,3 +445,211 @@ store256:
 end256:
 	VZEROUPPER
 	RET
+
+// One k step of the 6x8 SSE kernel: two xmm of B, six broadcasts of A, 12
+// products added into X0..X11 (row i in X2i, X2i+1). SSE has no FMA, so
+// each product is rounded before it is added, as in the pure-Go kernel.
+#define STEP128(ao, bo) \
+	MOVUPS (bo)(BX), X12; \
+	MOVUPS (bo+16)(BX), X13; \
+	MOVSS (ao+0)(AX), X14; \
+	SHUFPS $0, X14, X14; \
+	MOVAPS X14, X15; \
+	MULPS X12, X15; \
+	ADDPS X15, X0; \
+	MULPS X13, X14; \
+	ADDPS X14, X1; \
+	MOVSS (ao+4)(AX), X14; \
+	SHUFPS $0, X14, X14; \
+	MOVAPS X14, X15; \
+	MULPS X12, X15; \
+	ADDPS X15, X2; \
+	MULPS X13, X14; \
+	ADDPS X14, X3; \
+	MOVSS (ao+8)(AX), X14; \
+	SHUFPS $0, X14, X14; \
+	MOVAPS X14, X15; \
+	MULPS X12, X15; \
+	ADDPS X15, X4; \
+	MULPS X13, X14; \
+	ADDPS X14, X5; \
+	MOVSS (ao+12)(AX), X14; \
+	SHUFPS $0, X14, X14; \
+	MOVAPS X14, X15; \
+	MULPS X12, X15; \
+	ADDPS X15, X6; \
+	MULPS X13, X14; \
+	ADDPS X14, X7; \
+	MOVSS (ao+16)(AX), X14; \
+	SHUFPS $0, X14, X14; \
+	MOVAPS X14, X15; \
+	MULPS X12, X15; \
+	ADDPS X15, X8; \
+	MULPS X13, X14; \
+	ADDPS X14, X9; \
+	MOVSS (ao+20)(AX), X14; \
+	SHUFPS $0, X14, X14; \
+	MOVAPS X14, X15; \
+	MULPS X12, X15; \
+	ADDPS X15, X10; \
+	MULPS X13, X14; \
+	ADDPS X14, X11
+
+// func sgemmKernelSSE(k int, a, b, c *float32, ldc int, beta float32, rows int)
+// The tile is rows (1..6) by all 8 columns; the Go side handles narrower
+// tiles through a scratch tile. Only SSE (amd64's baseline) instructions:
+// it serves CPUs without AVX2.
+TEXT ·sgemmKernelSSE(SB), NOSPLIT, $0-56
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), AX
+	MOVQ b+16(FP), BX
+	MOVQ c+24(FP), DI
+	MOVQ ldc+32(FP), DX
+	SHLQ $2, DX
+
+	MOVQ DI, R10
+	MOVQ rows+48(FP), R11
+pf128:
+	PREFETCHT0 (R10)
+	ADDQ DX, R10
+	DECQ R11
+	JNZ pf128
+
+	XORPS X0, X0
+	XORPS X1, X1
+	XORPS X2, X2
+	XORPS X3, X3
+	XORPS X4, X4
+	XORPS X5, X5
+	XORPS X6, X6
+	XORPS X7, X7
+	XORPS X8, X8
+	XORPS X9, X9
+	XORPS X10, X10
+	XORPS X11, X11
+
+	MOVQ CX, R8
+	SHRQ $2, R8
+	JZ tail128
+loop128:
+	PREFETCHT0 128(BX)
+	STEP128(0, 0)
+	STEP128(24, 32)
+	PREFETCHT0 192(BX)
+	STEP128(48, 64)
+	STEP128(72, 96)
+	ADDQ $96, AX
+	ADDQ $128, BX
+	DECQ R8
+	JNZ loop128
+tail128:
+	ANDQ $3, CX
+	JZ done128
+loop1_128:
+	STEP128(0, 0)
+	ADDQ $24, AX
+	ADDQ $32, BX
+	DECQ CX
+	JNZ loop1_128
+done128:
+	MOVQ rows+48(FP), R9
+	// beta == 0 (either sign): store without reading C.
+	MOVL beta+40(FP), R10
+	SHLL $1, R10
+	JZ store128
+	MOVSS beta+40(FP), X15
+	SHUFPS $0, X15, X15
+	MOVUPS (DI), X12
+	MOVUPS 16(DI), X13
+	MULPS X15, X12
+	MULPS X15, X13
+	ADDPS X12, X0
+	ADDPS X13, X1
+	MOVUPS X0, (DI)
+	MOVUPS X1, 16(DI)
+	DECQ R9
+	JZ end128
+	ADDQ DX, DI
+	MOVUPS (DI), X12
+	MOVUPS 16(DI), X13
+	MULPS X15, X12
+	MULPS X15, X13
+	ADDPS X12, X2
+	ADDPS X13, X3
+	MOVUPS X2, (DI)
+	MOVUPS X3, 16(DI)
+	DECQ R9
+	JZ end128
+	ADDQ DX, DI
+	MOVUPS (DI), X12
+	MOVUPS 16(DI), X13
+	MULPS X15, X12
+	MULPS X15, X13
+	ADDPS X12, X4
+	ADDPS X13, X5
+	MOVUPS X4, (DI)
+	MOVUPS X5, 16(DI)
+	DECQ R9
+	JZ end128
+	ADDQ DX, DI
+	MOVUPS (DI), X12
+	MOVUPS 16(DI), X13
+	MULPS X15, X12
+	MULPS X15, X13
+	ADDPS X12, X6
+	ADDPS X13, X7
+	MOVUPS X6, (DI)
+	MOVUPS X7, 16(DI)
+	DECQ R9
+	JZ end128
+	ADDQ DX, DI
+	MOVUPS (DI), X12
+	MOVUPS 16(DI), X13
+	MULPS X15, X12
+	MULPS X15, X13
+	ADDPS X12, X8
+	ADDPS X13, X9
+	MOVUPS X8, (DI)
+	MOVUPS X9, 16(DI)
+	DECQ R9
+	JZ end128
+	ADDQ DX, DI
+	MOVUPS (DI), X12
+	MOVUPS 16(DI), X13
+	MULPS X15, X12
+	MULPS X15, X13
+	ADDPS X12, X10
+	ADDPS X13, X11
+	MOVUPS X10, (DI)
+	MOVUPS X11, 16(DI)
+	JMP end128
+store128:
+	MOVUPS X0, (DI)
+	MOVUPS X1, 16(DI)
+	DECQ R9
+	JZ end128
+	ADDQ DX, DI
+	MOVUPS X2, (DI)
+	MOVUPS X3, 16(DI)
+	DECQ R9
+	JZ end128
+	ADDQ DX, DI
+	MOVUPS X4, (DI)
+	MOVUPS X5, 16(DI)
+	DECQ R9
+	JZ end128
+	ADDQ DX, DI
+	MOVUPS X6, (DI)
+	MOVUPS X7, 16(DI)
+	DECQ R9
+	JZ end128
+	ADDQ DX, DI
+	MOVUPS X8, (DI)
+	MOVUPS X9, 16(DI)
+	DECQ R9
+	JZ end128
+	ADDQ DX, DI
+	MOVUPS X10, (DI)
+	MOVUPS X11, 16(DI)
+end128:
+	RET
