@@ -12,6 +12,7 @@
 #   QUALITY_N          samples scored per snapshot               (10000)
 #   QUALITY_OUT        run folders and scores                    (runs/quality)
 #   THREADS            gan-train --threads, torch threads         (2)
+#   RECIPE             gan-train --recipe (modern, classic)       (modern)
 #   SEED               both sides' seed                          (1)
 #   PEER               0 skips the PyTorch peer                  (1)
 #   PEER_PYTHON        python with torch                         (/usr/bin/python3)
@@ -30,6 +31,7 @@ OUT=${QUALITY_OUT:-runs/quality}
 THREADS=${THREADS:-2}
 SEED=${SEED:-1}
 PEER=${PEER:-1}
+RECIPE=${RECIPE:-modern}
 PEER_PYTHON=${PEER_PYTHON:-/usr/bin/python3}
 
 for b in bin/gan-train bin/gan-eval; do
@@ -84,10 +86,10 @@ side() {
 	return $rc
 }
 
-echo "== gogan: bin/gan-train --max-time $max_time --snapshot-at $snapshot_at"
+echo "== gogan: bin/gan-train --recipe $RECIPE --max-time $max_time --snapshot-at $snapshot_at"
 # --steps far beyond reach, so the clock ends the run; sample grids and
 # checkpoints only at the end, as the peer writes none either.
-if ! side gogan bin/gan-train --max-time "$max_time" --snapshot-at "$snapshot_at" --seed "$SEED" --threads "$THREADS" \
+if ! side gogan bin/gan-train --recipe "$RECIPE" --max-time "$max_time" --snapshot-at "$snapshot_at" --seed "$SEED" --threads "$THREADS" \
 	--steps 100000000 --sample-every 100000000 --checkpoint-every 100000000 --out "$OUT/gogan" >"$OUT/gogan.log" 2>&1; then
 	cat "$OUT/gogan.log" >&2
 	echo "bench_quality.sh: gan-train failed" >&2
