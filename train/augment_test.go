@@ -123,8 +123,10 @@ type imageG struct {
 	img *tensor.Tensor
 }
 
-func (g *imageG) Generate(z *tensor.Tensor, _ []int) *tensor.Tensor { return tensor.Reshape(g.img, -1, 1, 28, 28) }
-func (g *imageG) Forward(z *tensor.Tensor) *tensor.Tensor          { return g.Generate(z, nil) }
+func (g *imageG) Generate(z *tensor.Tensor, _ []int) *tensor.Tensor {
+	return tensor.Reshape(g.img, -1, 1, 28, 28)
+}
+func (g *imageG) Forward(z *tensor.Tensor) *tensor.Tensor { return g.Generate(z, nil) }
 
 // TestAugmentReachesD checks where augmentation applies in a step: D sees
 // a cut-out square in the real and fake batches of the D step, in R1's
