@@ -160,7 +160,9 @@ func mean(x *tensor.Tensor) float64 {
 // TrainStep runs H.DSteps discriminator updates, each on a batch from next,
 // then one generator update. The generator's fake batch of the last D
 // update is reused for the G update (as pytorch/examples does), and in the
-// G update D's weight gradients are not computed at all. A step's tensors
+// G update D's weight gradients are not computed at all. With
+// Hyper.Augment, every batch D scores gets its own augmentation draw,
+// the G update's included, and G's gradient flows through it. A step's tensors
 // come from an arena that the next step reuses: fresh memory would cost
 // page faults and garbage collection at every step.
 func (t *GAN) TrainStep(next func() Batch) (st Stats) {
