@@ -120,3 +120,33 @@ func TestProjectionDiscriminator(t *testing.T) {
 		}
 	}
 }
+
+// The resnet's projection D: its feature body (no label plane) and the
+// same head over its Width features.
+func TestProjectionResnet(t *testing.T) {
+	s := Spec{Kind: "resnet", ZDim: 8, Size: 32, Channels: 3, Classes: 4, Width: 8, CondD: CondProjection}
+	d, err := NewDiscriminator(s, rand.New(rand.NewPCG(9, 10)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd := nn.StateDict(d)
+	var tail []string
+	for _, p := range sd[len(sd)-3:] {
+		tail = append(tail, fmt.Sprint(p.Name, p.T.Shape()))
+	}
+	if want := []string{"head.linear.weight[1 8]", "head.linear.bias[1]", "head.embed.weight[4 8]"}; !slices.Equal(tail, want) {
+		t.Errorf("state dict ends %v, want %v", tail, want)
+	}
+	if first := sd[0].Name; strings.HasPrefix(first, "label_emb") {
+		t.Errorf("a projection D has a label plane (%s)", first)
+	}
+	if !d.HasFeatures() || d.Head() != nil {
+		t.Errorf("HasFeatures %v, Head %v: want features and no plain Linear head", d.HasFeatures(), d.Head())
+	}
+	x := tensor.Uniform(rand.New(rand.NewPCG(11, 12)), -1, 1, 2, 3, 32, 32)
+	var a *tensor.Tensor
+	tensor.NoGrad(func() { a = d.Score(tensor.Concat(0, x, x), []int{0, 1, 3, 2}) })
+	if !same(a.Shape(), 4, 1) || a.Data[0] == a.Data[2] || a.Data[1] == a.Data[3] {
+		t.Errorf("scores %v: the same images under other labels should score differently", a.Data)
+	}
+}
