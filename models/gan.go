@@ -65,16 +65,7 @@ func NewDiscriminator(s Spec, rng *rand.Rand) (*Discriminator, error) {
 	}
 	d := &Discriminator{Spec: s}
 	if s.Projection() {
-		var features int
-		switch s.Kind {
-		case "dcgan":
-			body, f := dcganDBody(s, s.Channels, rng)
-			nn.DCGANInit(body, rng)
-			d.main, features = nn.Add(&d.Container, "main", body), f
-		case "resnet":
-			d.main, features = nn.Add(&d.Container, "main", resnetDFeatures(s, s.Channels, rng)), s.width()
-		}
-		d.proj = nn.Add(&d.Container, "head", NewProjection(features, s.Classes, rng))
+		d.buildProjection(rng)
 		return d, nil
 	}
 	in := s.Channels
@@ -97,6 +88,28 @@ func NewDiscriminator(s Spec, rng *rand.Rand) (*Discriminator, error) {
 		nn.ApplySpectralNorm(d, rng)
 	}
 	return d, nil
+}
+
+// buildProjection makes a projection D (--cond-d projection): the
+// model's feature body, which takes no label plane, and a Projection head.
+// With spectral norm the head's class embedding is normalised too, as in
+// SNGAN's projection discriminator: it is a layer here, not an input.
+func (d *Discriminator) buildProjection(rng *rand.Rand) {
+	s := d.Spec
+	var features int
+	switch s.Kind {
+	case "dcgan":
+		body, f := dcganDBody(s, s.Channels, rng)
+		nn.DCGANInit(body, rng)
+		d.main, features = nn.Add(&d.Container, "main", body), f
+	case "resnet":
+		d.main, features = nn.Add(&d.Container, "main", resnetDFeatures(s, s.Channels, rng)), s.width()
+	}
+	d.proj = nn.Add(&d.Container, "head", NewProjection(features, s.Classes, rng))
+	if s.SpectralNorm {
+		nn.ApplySpectralNorm(d, rng)
+		d.proj.Embed.EnableSpectralNorm(rng)
+	}
 }
 
 func checkLabels(who string, s Spec, n int, labels []int) {

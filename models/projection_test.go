@@ -150,3 +150,33 @@ func TestProjectionResnet(t *testing.T) {
 		t.Errorf("scores %v: the same images under other labels should score differently", a.Data)
 	}
 }
+
+// With spectral norm every layer of a projection D is normalised, the
+// class embedding included, and the DCGAN body drops its BatchNorm.
+func TestProjectionSpectralNorm(t *testing.T) {
+	for _, kind := range []string{"dcgan", "resnet"} {
+		s := Spec{Kind: kind, ZDim: 8, Size: 28, Channels: 1, Classes: 3, CondD: CondProjection, SpectralNorm: true}
+		if kind == "resnet" {
+			s.Width = 8
+		}
+		d, err := NewDiscriminator(s, rand.New(rand.NewPCG(13, 14)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, p := range nn.StateDict(d) {
+			names = append(names, p.Name)
+		}
+		first := map[string]string{"dcgan": "main.0.weight_orig", "resnet": "main.0.c1.weight_orig"}[kind]
+		for _, want := range []string{"head.linear.weight_orig", "head.linear.weight_u", "head.embed.weight_orig", "head.embed.weight_u", first} {
+			if !slices.Contains(names, want) {
+				t.Errorf("%s: state dict lacks %s: %v", kind, want, names)
+			}
+		}
+		for _, n := range names {
+			if strings.Contains(n, "running_mean") && kind == "dcgan" {
+				t.Errorf("%s: spectral-norm D has BatchNorm %s", kind, n)
+			}
+		}
+	}
+}
