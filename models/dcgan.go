@@ -38,15 +38,25 @@ func dcganG(s Spec, in int, rng *rand.Rand) *nn.Sequential {
 	return m
 }
 
-// dcganD builds D's body: stride-2 Conv2d(k4, p1) blocks with LeakyReLU(0.2)
-// (BatchNorm after all but the first), then Linear to out features: one
+// dcganD builds D's network: dcganDBody, then Linear to out features: one
 // logit for D, mu and logvar for the VAE's encoder. in is the number of
 // input channels (the image's, plus one for a label map). With
 // s.SpectralNorm the blocks have no BatchNorm (spectral norm, applied by
 // NewDiscriminator, takes its place, as in SN-DCGAN) and every conv a bias.
 func dcganD(s Spec, in, out int, rng *rand.Rand) *nn.Sequential {
+	m, features := dcganDBody(s, in, rng)
+	m.Append(nn.NewLinear(features, out, true, rng))
+	nn.DCGANInit(m, rng)
+	return m
+}
+
+// dcganDBody builds D's feature body, (N, in, H, W) -> (N, features):
+// stride-2 Conv2d(k4, p1) blocks with LeakyReLU(0.2) (BatchNorm after all
+// but the first), then Flatten. Its layers keep their default
+// initialisation; the caller applies DCGANInit once the network is whole.
+func dcganDBody(s Spec, in int, rng *rand.Rand) (m *nn.Sequential, features int) {
 	base, blocks, _ := dcganPlan(s.Size)
-	m := nn.NewSequential()
+	m = nn.NewSequential()
 	width := ngf
 	for b := 0; b < blocks; b++ {
 		m.Append(nn.NewConv2d(in, width, 4, 2, 1, b == 0 || s.SpectralNorm, rng))
@@ -57,7 +67,5 @@ func dcganD(s Spec, in, out int, rng *rand.Rand) *nn.Sequential {
 		in, width = width, width*2
 	}
 	m.Append(nn.NewFlatten())
-	m.Append(nn.NewLinear(in*base*base, out, true, rng))
-	nn.DCGANInit(m, rng)
-	return m
+	return m, in * base * base
 }

@@ -23,11 +23,14 @@ type Generator struct {
 type Discriminator struct {
 	nn.Container
 	Spec  Spec
-	embed *nn.Embedding // conditional only: label -> an extra H*W input plane
+	embed *nn.Embedding // concat conditional only: label -> an extra H*W input plane
 	main  *nn.Sequential
 	// head, when set, is D's last layer and main ends in features (N, F)
 	// (resnet): a projection head can take its place.
 	head *nn.Linear
+	// proj, for --cond-d projection, scores main's features (N, F) with
+	// the label; main then takes no label plane.
+	proj *Projection
 }
 
 // NewGenerator builds G for s with weights drawn from rng.
@@ -61,6 +64,10 @@ func NewDiscriminator(s Spec, rng *rand.Rand) (*Discriminator, error) {
 		return nil, fmt.Errorf("models: the vae model has an encoder, not a discriminator; build it with NewVAE")
 	}
 	d := &Discriminator{Spec: s}
+	if s.Projection() {
+		d.buildProjection(rng)
+		return d, nil
+	}
 	in := s.Channels
 	if s.Classes > 0 {
 		d.embed = nn.Add(&d.Container, "label_emb", nn.NewEmbedding(s.Classes, s.Size*s.Size, rng))
@@ -81,6 +88,28 @@ func NewDiscriminator(s Spec, rng *rand.Rand) (*Discriminator, error) {
 		nn.ApplySpectralNorm(d, rng)
 	}
 	return d, nil
+}
+
+// buildProjection makes a projection D (--cond-d projection): the
+// model's feature body, which takes no label plane, and a Projection head.
+// With spectral norm the head's class embedding is normalised too, as in
+// SNGAN's projection discriminator: it is a layer here, not an input.
+func (d *Discriminator) buildProjection(rng *rand.Rand) {
+	s := d.Spec
+	var features int
+	switch s.Kind {
+	case "dcgan":
+		body, f := dcganDBody(s, s.Channels, rng)
+		nn.DCGANInit(body, rng)
+		d.main, features = nn.Add(&d.Container, "main", body), f
+	case "resnet":
+		d.main, features = nn.Add(&d.Container, "main", resnetDFeatures(s, s.Channels, rng)), s.width()
+	}
+	d.proj = nn.Add(&d.Container, "head", NewProjection(features, s.Classes, rng))
+	if s.SpectralNorm {
+		nn.ApplySpectralNorm(d, rng)
+		d.proj.Embed.EnableSpectralNorm(rng)
+	}
 }
 
 func checkLabels(who string, s Spec, n int, labels []int) {
@@ -116,7 +145,10 @@ func (g *Generator) Forward(z *tensor.Tensor) *tensor.Tensor { return g.Generate
 
 // Score maps images (N, C, H, W) to raw scores (N, 1).
 func (d *Discriminator) Score(x *tensor.Tensor, labels []int) *tensor.Tensor {
-	if d.head != nil {
+	switch {
+	case d.proj != nil:
+		return d.proj.Score(d.Features(x, labels), labels)
+	case d.head != nil:
 		return d.head.Forward(d.Features(x, labels))
 	}
 	return d.body(x, labels)
@@ -124,19 +156,21 @@ func (d *Discriminator) Score(x *tensor.Tensor, labels []int) *tensor.Tensor {
 
 // Features maps images (N, C, H, W) to D's features (N, F) before its last
 // layer, for a D that has one apart (HasFeatures). A conditional model's
-// label plane is part of the input.
+// label plane is part of the input; a projection D's has none.
 func (d *Discriminator) Features(x *tensor.Tensor, labels []int) *tensor.Tensor {
-	if d.head == nil {
+	if !d.HasFeatures() {
 		panic(fmt.Sprintf("models: Discriminator: the %s model's D has no separate features", d.Spec.Kind))
 	}
 	return d.body(x, labels)
 }
 
 // HasFeatures reports whether D ends in a separate Linear over features
-// (resnet), which Head returns.
-func (d *Discriminator) HasFeatures() bool { return d.head != nil }
+// (resnet), which Head returns, or in a projection head (--cond-d
+// projection).
+func (d *Discriminator) HasFeatures() bool { return d.head != nil || d.proj != nil }
 
-// Head returns D's last layer, features (N, F) -> (N, 1), or nil.
+// Head returns D's last layer, features (N, F) -> (N, 1), or nil (also for
+// a projection D, whose last layer takes the labels too).
 func (d *Discriminator) Head() *nn.Linear { return d.head }
 
 // body checks x and runs main on it, with the label plane if any.

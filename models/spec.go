@@ -21,7 +21,20 @@ type Spec struct {
 	// of D; a dcgan D then has no BatchNorm. G is unchanged. Old specs
 	// read as false.
 	SpectralNorm bool `json:"spectral_norm,omitempty"`
+	// CondD is how a conditional D takes the label: "" or "concat" (a
+	// label plane joined to the image, the classic model) or "projection"
+	// (Miyato & Koyama 2018). Configs written before it read as concat.
+	CondD string `json:"cond_d,omitempty"`
 }
+
+// The ways a conditional discriminator takes its label (Spec.CondD).
+const (
+	CondConcat     = "concat"
+	CondProjection = "projection"
+)
+
+// Projection reports whether D is a conditional projection discriminator.
+func (s Spec) Projection() bool { return s.Classes > 0 && s.CondD == CondProjection }
 
 // Kinds lists the architectures NewGenerator knows.
 var Kinds = []string{"dcgan", "mlp", "resnet", "vae"}
@@ -73,6 +86,15 @@ func (s Spec) Validate() error {
 		return fmt.Errorf("spectral norm applies to the dcgan and resnet discriminators, not --model %s", s.Kind)
 	case s.Width > 0 && s.Kind != "resnet":
 		return fmt.Errorf("width %d: --width applies to --model resnet, not %s", s.Width, s.Kind)
+	}
+	switch s.CondD {
+	case "", CondConcat:
+	case CondProjection:
+		if s.Kind != "dcgan" && s.Kind != "resnet" {
+			return fmt.Errorf("--cond-d projection: the %s model's D takes labels as a concatenated plane only; use --model dcgan or resnet, or --cond-d concat", s.Kind)
+		}
+	default:
+		return fmt.Errorf("--cond-d %q: choose %s or %s", s.CondD, CondConcat, CondProjection)
 	}
 	return nil
 }

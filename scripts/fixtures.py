@@ -9,6 +9,8 @@ It rewrites train/tensor/testdata/*.npz, train/nn/testdata/spectralnorm.npz
 (and the .npz reader's own sample, train/tensor/tensortest/testdata/npy_formats.npz);
 the golden tests compare the engine against them per tensor by relative norm
 ||got-want||/||want||.
+The DiffAugment fixture (augment.npz) comes from scripts/fixtures_augment.py,
+which this runs.
 
 Every input is drawn in float32 and only then widened to float64, so the
 float32 engine sees exactly the inputs PyTorch saw. Op cases store their
@@ -588,6 +590,8 @@ def main():
     # Its own stream, so that adding it left the fixtures above unchanged.
     resample_cases(np.random.default_rng(20250901))
     npy_formats()
+    import fixtures_augment  # after the cases above: it has its own rng
+    fixtures_augment.augment_cases(np.random.default_rng(fixtures_augment.SEED), note=note_f32)
     print("PyTorch float32 vs float64, worst relative norm per case:")
     for case, (r, name) in sorted(_f32_worst.items()):
         print(f"  {case:16s} {r:.2e} ({name})")

@@ -57,6 +57,9 @@ type Config struct {
 	// Dataset names the data in exports: --name, or set by Start from the
 	// loaded data ("mnist", "emoji/64 (3786 images, 1a2b3c4d)").
 	Dataset string `json:"dataset,omitempty"`
+	// Augment is the DiffAugment policy, e.g. "translation,cutout"
+	// (ParseAugment); "" (and configs from before it) is off.
+	Augment string `json:"augment,omitempty"`
 	// DataReport is what the folder loader read, set by Start.
 	DataReport *data.FolderReport `json:"data_report,omitempty"`
 }
@@ -112,8 +115,17 @@ func (c Config) Hyper() Hyper {
 		Loss: c.Loss, ZDim: c.Model.ZDim, Classes: c.Model.Classes, DSteps: c.DSteps,
 		LrG: c.LrG, LrD: c.LrD, Beta1: c.Beta1, Beta2: c.Beta2,
 		GPWeight: c.GPWeight, R1: c.R1, R1Every: c.R1Every, EMA: c.EMA, EMAWarmup: c.EMAWarmup,
-		RealLabel: 1 - c.Smooth,
+		RealLabel: 1 - c.Smooth, Augment: mustAugment(c.Augment),
 	}
+}
+
+// mustAugment parses a policy that Validate has accepted.
+func mustAugment(s string) Augment {
+	a, err := ParseAugment(s)
+	if err != nil {
+		panic("train: Config.Hyper: " + err.Error())
+	}
+	return a
 }
 
 // TotalSteps is the step count the run trains to on n images: Steps, or
@@ -131,6 +143,9 @@ func (c Config) Validate() error {
 		return err
 	}
 	if err := c.validateObjective(); err != nil {
+		return err
+	}
+	if err := c.validateDiscriminator(); err != nil {
 		return err
 	}
 	if c.Background != "" {
@@ -193,6 +208,25 @@ func (c Config) validateObjective() error {
 		return fmt.Errorf("--d-steps %d: a VAE has no discriminator", c.DSteps)
 	case c.R1 != 0 || c.R1Every > 1 || c.GPWeight != 0 || c.Smooth != 0:
 		return fmt.Errorf("--r1, --r1-every, --gp-weight and --label-smoothing apply to GANs, not --model vae")
+	}
+	return nil
+}
+
+// validateDiscriminator checks the settings of what D sees and how it
+// takes labels: --augment and --cond-d.
+func (c Config) validateDiscriminator() error {
+	a, err := ParseAugment(c.Augment)
+	if err != nil {
+		return err
+	}
+	if a != nil && c.IsVAE() {
+		return fmt.Errorf("--augment %s applies to GANs (it augments what D sees); --model vae has no discriminator", c.Augment)
+	}
+	if err := a.checkChannels(c.Model.Channels); err != nil {
+		return err
+	}
+	if c.Model.CondD == models.CondProjection && !c.Conditional {
+		return fmt.Errorf("--cond-d %s applies to --conditional runs; add --conditional or leave --cond-d out", c.Model.CondD)
 	}
 	return nil
 }

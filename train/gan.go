@@ -48,6 +48,7 @@ type Hyper struct {
 	EMA       float64 // decay of G's moving average; 0 is off
 	EMAWarmup bool    // ramp the decay up over the first steps (see emaDecay)
 	RealLabel float64 // BCE/LSGAN target for real data: 1, or less for one-sided smoothing
+	Augment   Augment // DiffAugment policy for every image D sees; nil is off
 }
 
 // Batch is a batch of real images (N, C, H, W) with labels (nil if none).
@@ -91,6 +92,9 @@ func NewGAN(g Generator, d Discriminator, ema Generator, h Hyper, seed uint64) (
 		h.GPWeight = 10
 	}
 	if _, err := ParseLoss(string(h.Loss)); err != nil {
+		return nil, err
+	}
+	if _, err := ParseAugment(h.Augment.String()); err != nil {
 		return nil, err
 	}
 	t := &GAN{G: g, D: d, H: h}
@@ -156,7 +160,9 @@ func mean(x *tensor.Tensor) float64 {
 // TrainStep runs H.DSteps discriminator updates, each on a batch from next,
 // then one generator update. The generator's fake batch of the last D
 // update is reused for the G update (as pytorch/examples does), and in the
-// G update D's weight gradients are not computed at all. A step's tensors
+// G update D's weight gradients are not computed at all. With
+// Hyper.Augment, every batch D scores gets its own augmentation draw,
+// the G update's included, and G's gradient flows through it. A step's tensors
 // come from an arena that the next step reuses: fresh memory would cost
 // page faults and garbage collection at every step.
 func (t *GAN) TrainStep(next func() Batch) (st Stats) {
@@ -192,7 +198,7 @@ func (t *GAN) trainStep(next func() Batch) Stats {
 	for _, p := range dParams {
 		p.T.SetRequiresGrad(false)
 	}
-	out := t.D.Score(fake, fakeLabels)
+	out := t.D.Score(t.augment(fake).apply(fake), fakeLabels)
 	for _, p := range dParams {
 		p.T.SetRequiresGrad(true)
 	}
@@ -215,24 +221,40 @@ func (t *GAN) trainStep(next func() Batch) Stats {
 // its loss and mean raw outputs.
 func (t *GAN) dStep(real Batch, fake *tensor.Tensor, fakeLabels []int, n int) (loss, dReal, dFake float64) {
 	t.OptD.ZeroGrad()
-	outR := t.D.Score(real.X, real.Labels)
-	outF := t.D.Score(fake, fakeLabels)
+	augR, augF := t.augment(real.X), t.augment(fake)
+	outR := t.D.Score(augR.apply(real.X), real.Labels)
+	outF := t.D.Score(augF.apply(fake), fakeLabels)
 	l := t.H.Loss.DLoss(outR, outF, float32(t.H.RealLabel))
-	score := func(x *tensor.Tensor) *tensor.Tensor { return t.D.Score(x, real.Labels) }
+	// The penalties differentiate D through the augmentation, at the
+	// images before it, as DiffAugment's and StyleGAN2-ADA's R1 do; R1
+	// reuses the draw the real batch was scored with.
+	score := func(a augDraw) func(*tensor.Tensor) *tensor.Tensor {
+		return func(x *tensor.Tensor) *tensor.Tensor { return t.D.Score(a.apply(x), real.Labels) }
+	}
 	if t.H.Loss == WGANGP {
 		eps := tensor.Uniform(t.rng, 0, 1, real.X.Dim(0), 1, 1, 1)
 		var mix *tensor.Tensor
 		tensor.NoGrad(func() {
 			mix = tensor.Add(tensor.Mul(eps, real.X), tensor.Mul(tensor.AddScalar(tensor.Neg(eps), 1), fake))
 		})
-		l = tensor.Add(l, tensor.Scale(GradPenalty(score, mix, 1), float32(t.H.GPWeight)))
+		l = tensor.Add(l, tensor.Scale(GradPenalty(score(t.augment(mix)), mix, 1), float32(t.H.GPWeight)))
 	}
 	if w := r1Weight(t.H, n); w > 0 {
-		l = tensor.Add(l, tensor.Scale(GradPenalty(score, real.X, -1), float32(w/2)))
+		l = tensor.Add(l, tensor.Scale(GradPenalty(score(augR), real.X, -1), float32(w/2)))
 	}
 	l.Backward()
 	t.OptD.Step()
 	return float64(l.Item()), mean(outR), mean(outF)
+}
+
+// augment draws the augmentation policy for a batch shaped like x (N, C,
+// H, W) from the loop's stream; with augmentation off it draws nothing
+// and is the identity.
+func (t *GAN) augment(x *tensor.Tensor) augDraw {
+	if len(t.H.Augment) == 0 {
+		return nil
+	}
+	return t.H.Augment.draw(t.rng, x.Dim(0), x.Dim(2), x.Dim(3))
 }
 
 // updateEMA moves the average toward G: ema = d*ema + (1-d)*g for weights;

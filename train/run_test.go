@@ -46,7 +46,11 @@ func toyConfig(kind string, steps int) Config {
 
 func trainTo(t *testing.T, cfg Config, dir string, resume bool) *Run {
 	t.Helper()
-	r, err := Start(cfg, toyData(40), RunOptions{Out: dir})
+	ds := toyData(40)
+	if cfg.Model.Channels == 3 {
+		ds = toyRGB(40)
+	}
+	r, err := Start(cfg, ds, RunOptions{Out: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,6 +88,12 @@ func TestResumeIsExact(t *testing.T) {
 			c.Model.Kind, c.Model.Width, c.EMA, c.R1, c.Loss = "resnet", 4, 0.9, 1, Hinge
 		}},
 		{"resnet-cond-ema", func(c *Config) { c.Model.Kind, c.Model.Width, c.Conditional, c.EMA = "resnet", 4, true, 0.9 }},
+		{"dcgan-cond-projection-augment-r1-ema", func(c *Config) {
+			c.Conditional, c.Model.CondD, c.Augment, c.R1, c.EMA = true, models.CondProjection, "translation,cutout", 1, 0.9
+		}},
+		{"dcgan-rgb-augment-color-wgan-gp-2dsteps", func(c *Config) {
+			c.Model.Channels, c.Augment, c.Loss, c.DSteps = 3, "color,translation,cutout", WGANGP, 2
+		}},
 		{"vae-bce", func(c *Config) { *c = c.WithVAEDefaults() }},
 		{"vae-mse-cond-ema-beta4", func(c *Config) {
 			*c = c.WithVAEDefaults()

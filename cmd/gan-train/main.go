@@ -73,6 +73,8 @@ func newApp(stderr *os.File) *cli.App {
 			&cli.StringFlag{Name: "name", Usage: "`NAME` of a folder's data in config.json and the exported model (default: its last two path elements, image count and content hash)"},
 			&cli.IntFlag{Name: "width", Usage: fmt.Sprintf("--model resnet: `CHANNELS` of every residual block in G and D (0: %d)", models.DefaultWidth)},
 			&cli.BoolFlag{Name: "conditional", Usage: "condition G and D on the class label (needs labelled data)"},
+			&cli.StringFlag{Name: "cond-d", Value: models.CondConcat, Usage: "--conditional: how D takes the label: `HOW` is concat (a label plane joined to the image) or projection (an inner product of a class embedding with D's features; dcgan, resnet)"},
+			&cli.StringFlag{Name: "augment", Usage: "DiffAugment `POLICY` applied to every image D sees, real and generated: a comma list of translation, cutout and color (RGB only), applied in the order given (\"\": off)"},
 			&cli.IntFlag{Name: "z-dim", Value: d.Model.ZDim, Usage: "latent size `Z`"},
 			&cli.StringFlag{Name: "loss", Usage: "`LOSS`: nonsaturating, minimax, lsgan, hinge or wgan-gp (default: the recipe's: modern hinge, classic nonsaturating)"},
 			&cli.StringFlag{Name: "recon", Value: string(v.Recon), Usage: "--model vae: reconstruction `LOSS` mse, l1 or bce (on intensities (x+1)/2), summed over pixels"},
@@ -212,6 +214,9 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 		cfg.Model.Width = models.DefaultWidth
 	}
 	cfg.Conditional = c.Bool("conditional")
+	if cfg.Model.CondD = c.String("cond-d"); cfg.Model.CondD == models.CondConcat {
+		cfg.Model.CondD = "" // the classic D, as configs without the field read
+	}
 	cfg.Model.Size = c.Int("image-size")
 	if cfg.Data == "mnist" {
 		if c.IsSet("channels") && c.Int("channels") != 1 {
@@ -265,7 +270,7 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 }
 
 // ganOnly are the flags that only a GAN has.
-var ganOnly = []string{"loss", "r1", "r1-every", "gp-weight", "label-smoothing", "d-steps"}
+var ganOnly = []string{"loss", "r1", "r1-every", "gp-weight", "label-smoothing", "d-steps", "augment", "cond-d"}
 
 // objectiveFromFlags sets what the model is trained by: a GAN's loss and
 // its settings, or a VAE's reconstruction loss and beta, with the VAE's own
@@ -283,6 +288,13 @@ func objectiveFromFlags(c *cli.Context, cfg *train.Config) error {
 				return train.UsageError{Err: fmt.Errorf("--loss: %v", err)}
 			}
 			cfg.Loss = l
+		}
+		if c.IsSet("augment") {
+			a, err := train.ParseAugment(c.String("augment"))
+			if err != nil {
+				return train.UsageError{Err: err}
+			}
+			cfg.Augment = a.String()
 		}
 		setIf(c, "r1", &cfg.R1, c.Float64)
 		cfg.GPWeight, cfg.Smooth = c.Float64("gp-weight"), c.Float64("label-smoothing")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/gogan/gan/models"
 	"github.com/gogan/gan/train"
 )
 
@@ -44,6 +46,9 @@ func resumeConfig(c *cli.Context, dir string) (train.Config, error) {
 		if f == "data" {
 			got, want = filepath.Clean(got), filepath.Clean(want)
 		}
+		if a, err := train.ParseAugment(got); f == "augment" && err == nil {
+			got = a.String() // the saved policy is written as ParseAugment reads it
+		}
 		if got != want {
 			if want == "" {
 				want = `"" (unset for this model)`
@@ -69,7 +74,8 @@ func savedFlag(flag string, s train.Config) (string, bool) {
 		"data":   s.Data, "strict": s.Strict, "image-size": s.Model.Size, "channels": s.Model.Channels,
 		"model": s.Model.Kind, "conditional": s.Conditional, "z-dim": s.Model.ZDim, "width": s.Model.Width,
 		"spectral-norm": s.Model.SpectralNorm,
-		"loss":          string(s.Loss), "recon": string(s.Recon), "beta": s.Beta,
+		"cond-d":        cmp.Or(s.Model.CondD, models.CondConcat), "augment": s.Augment,
+		"loss": string(s.Loss), "recon": string(s.Recon), "beta": s.Beta,
 		"r1": s.R1, "r1-every": max(s.R1Every, 1), "gp-weight": s.GPWeight, "ema": s.EMA, "ema-warmup": s.EMAWarmup,
 		"label-smoothing": s.Smooth, "d-steps": s.DSteps,
 		"batch-size": s.BatchSize, "lr-g": s.LrG, "lr-d": s.LrD, "beta1": s.Beta1, "beta2": s.Beta2,
