@@ -67,6 +67,7 @@ help:
 	@echo 'make vet         go vet ./...'
 	@echo 'make fmt-check   fail if any Go file is not gofmt-formatted'
 	@echo 'make bench       setup-peer, then benchmarks of BENCH_PKGS=$(BENCH_PKGS) into $(BENCH_OUT)/'
+	@echo 'make recipes     the recipe table: each recipe of scripts/recipes.list on MNIST at $(RECIPE_MINUTES) min worth of steps, scored by gan-eval'
 	@echo 'make bench-quality  gogan vs the PyTorch peer: DCGAN on MNIST for $(QUALITY_MINUTES) min each, FID, KID, perplexity at $(QUALITY_SNAPSHOTS) min'
 	@echo 'make demo        the main job: set up, train a small DCGAN on MNIST, sample a grid with gan-gen'
 	@echo 'make pretrained  retrain the generator embedded in gan-gen (5 epochs, seed 1, 2 threads)'
@@ -136,6 +137,15 @@ fmt-check:
 bench: setup setup-peer build
 	BENCH_PKGS='$(BENCH_PKGS)' BENCH='$(BENCH)' BENCHTIME='$(BENCHTIME)' OUT='$(BENCH_OUT)' \
 	ISOLATE='BenchmarkDCGANStep/batch=64 BenchmarkDCGANStep/batch=256 BenchmarkDCGANStep/64x64x3/batch=64' scripts/bench.sh
+
+# The recipe table of README (scripts/recipes.sh): fixed step counts, so a
+# busy machine changes only the wait. RECIPES=classic,modern picks some.
+RECIPE_MINUTES ?= 1,3,10
+RECIPE_OUT ?= runs/recipes
+
+.PHONY: recipes
+recipes: setup build
+	MINUTES='$(RECIPE_MINUTES)' OUT='$(RECIPE_OUT)' scripts/recipes.sh
 
 .PHONY: bench-quality
 bench-quality: setup setup-peer build

@@ -6,11 +6,11 @@
 # minutes of training at each recipe's images/s on a quiet machine (IPS_*),
 # so the table reads as quality after 1, 3, 10 ... minutes.
 #
-#   RECIPES   names to run                      (all below)
 #   MINUTES   snapshot times, minutes           (1,3,10)
 #   N         samples scored per snapshot       (10000)
 #   OUT       run folders and scores            (runs/recipes)
 #   THREADS   gan-train/gan-eval threads        (2)
+#   RECIPES   names from scripts/recipes.list, comma- or space-separated (all)
 #
 # Each recipe is a line "name|images per second (quiet, 2 threads)|gan-train flags".
 # Figures of images/s: gan-train's own metrics.csv on a quiet machine, or
@@ -31,6 +31,7 @@ ORDER=()
 # shellcheck source=scripts/recipes.list
 source scripts/recipes.list
 RECIPES=${RECIPES:-${ORDER[*]}}
+RECIPES=${RECIPES//,/ }
 
 for b in bin/gan-train bin/gan-eval; do
 	[ -x "$b" ] || { echo "recipes.sh: $b is missing; run make build" >&2; exit 1; }
