@@ -47,7 +47,10 @@ func generate(ctx context.Context, stdout, stderr io.Writer, g *infer.Generator,
 		}
 		iw = nw
 	default:
-		newEnc, ext := encoderFor(p.format, p.quality)
+		newEnc, ext, err := infer.EncoderFor(p.format, p.quality)
+		if err != nil {
+			return p.failed(ctx, err, s, 0, where)
+		}
 		iw = newBatchWriter(s, newEnc, ext, p.n)
 	}
 	prog := newProgress(stderr, p.n)
@@ -192,15 +195,15 @@ func (p *plan) request(start, m int) infer.Request {
 // and output buffer from batch to batch.
 type batchWriter struct {
 	s    sink
-	encs []encoder
+	encs []infer.Encoder
 	bufs [][]byte
 	ext  string
 	n    int // images in the run, for the file names
-	man  *manifest
+	man  *infer.Manifest
 }
 
-func newBatchWriter(s sink, newEnc func() encoder, ext string, n int) *batchWriter {
-	w := &batchWriter{s: s, ext: ext, n: n, man: newManifest("file")}
+func newBatchWriter(s sink, newEnc func() infer.Encoder, ext string, n int) *batchWriter {
+	w := &batchWriter{s: s, ext: ext, n: n, man: infer.NewManifest("file")}
 	for range runtime.GOMAXPROCS(0) {
 		w.encs = append(w.encs, newEnc())
 	}
@@ -208,7 +211,7 @@ func newBatchWriter(s sink, newEnc func() encoder, ext string, n int) *batchWrit
 	return w
 }
 
-func (w *batchWriter) list() []byte { return w.man.bytes() }
+func (w *batchWriter) list() []byte { return w.man.Bytes() }
 
 // write encodes batch b, images start.. of the run. A sink that takes
 // concurrent writes gets each file as soon as it is encoded; otherwise the
@@ -216,7 +219,7 @@ func (w *batchWriter) list() []byte { return w.man.bytes() }
 func (w *batchWriter) write(b *infer.Batch, start int) error {
 	names := make([]string, b.Len())
 	for i := range names {
-		names[i] = fileName(start+i, w.n, w.ext)
+		names[i] = infer.FileName(start+i, w.n, w.ext)
 	}
 	var data [][]byte
 	if !w.s.concurrent() {
@@ -270,16 +273,8 @@ func (w *batchWriter) write(b *infer.Batch, start int) error {
 				return err
 			}
 		}
-		label := -1
-		if b.Labels != nil {
-			label = b.Labels[i]
-		}
-		if b.Seeds == nil {
-			w.man.addRow(name, label)
-			continue
-		}
-		w.man.add(name, b.Seeds[i], label)
 	}
+	w.man.AddBatch(b, names)
 	return nil
 }
 

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"math"
 	"os"
-	"strconv"
 
 	"github.com/urfave/cli/v2"
 
@@ -132,15 +131,6 @@ func (p *plan) keepSeeds(b *infer.Batch, start int) {
 	for i := 0; i < b.Len(); i++ {
 		b.Seeds = append(b.Seeds, p.seed+uint64(start+i))
 	}
-}
-
-// addRow lists a file generated from a given latent, which has no seed.
-func (m *manifest) addRow(file string, label int) {
-	l := ""
-	if label >= 0 {
-		l = strconv.Itoa(label)
-	}
-	m.w.Write([]string{file, "", l})
 }
 
 // readLatentRows reads a NumPy .npy file of float32 or float64 values in C
