@@ -82,7 +82,9 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			UsageText: "gan-gen info [--json] --model FILE.onnx|RUN_DIR",
 			Flags:     []cli.Flag{modelFlag, &cli.BoolFlag{Name: "json", Usage: "print one JSON object instead of text"}},
 			Action:    infoAction,
-		}},
+		},
+			serveCommand(modelFlag),
+		},
 	}, "GAN_GEN")
 }
 
