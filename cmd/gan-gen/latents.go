@@ -97,12 +97,15 @@ func (p *plan) latent(i int) []float32 {
 	return z
 }
 
-// source describes the latents in messages: "seeds 3-10", "the 8 rows of
-// FILE", with the direction when there is one.
-func (p *plan) source(n int) string {
-	s := fmt.Sprintf("seeds %d-%d", p.seed, p.seed+uint64(n-1))
+// source describes the latents of images first..first+n-1 in messages:
+// "seeds 3-10", "the 8 rows of FILE", with the direction when there is one.
+func (p *plan) source(first, n int) string {
+	s := fmt.Sprintf("seeds %d-%d", p.seed+uint64(first), p.seed+uint64(first+n-1))
 	if p.lat.file != "" {
 		s = fmt.Sprintf("the %d latents of %s", n, p.lat.file)
+		if n < len(p.lat.rows) {
+			s = fmt.Sprintf("rows %d-%d of %s", first, first+n-1, p.lat.file)
+		}
 	}
 	if p.lat.dirFile != "" {
 		s += fmt.Sprintf(" + %g x %s", p.lat.strength, p.lat.dirFile)
