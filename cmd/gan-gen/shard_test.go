@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -230,5 +231,31 @@ func TestShardFlags(t *testing.T) {
 		if code != 2 || !strings.Contains(msg, c.want) {
 			t.Errorf("%v: exit %d, %q; want 2 and %q", c.args, code, msg, c.want)
 		}
+	}
+}
+
+// TestSlurmScript runs scripts/deploy/slurm-array.sh as Slurm would run
+// task 1 of a two-task array, with this test binary as gan-gen: it writes
+// the second half of the run.
+func TestSlurmScript(t *testing.T) {
+	needLibrary(t)
+	dir := t.TempDir()
+	want := filepath.Join(dir, "whole")
+	mustRun(t, "--model", grayModel, "-n", "6", "--seed", "4", "--out", want)
+	cmd := exec.Command("bash", "../../scripts/deploy/slurm-array.sh")
+	cmd.Env = append(os.Environ(), "GAN_GEN_AS_MAIN=1", "GAN_GEN="+os.Args[0], "MODEL="+grayModel,
+		"IMAGES=6", "SEED=4", "OUT="+dir, "SLURM_ARRAY_TASK_ID=1", "SLURM_ARRAY_TASK_COUNT=2",
+		"SLURM_ARRAY_TASK_MIN=0", "SLURM_CPUS_PER_TASK=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("slurm-array.sh: %v\n%s", err, out)
+	}
+	got, whole := readDir(t, filepath.Join(dir, "shard-1")), readDir(t, want)
+	for _, name := range []string{"000003.png", "000004.png", "000005.png"} {
+		if !bytes.Equal(got[name], whole[name]) {
+			t.Errorf("shard-1's %s differs from the whole run's", name)
+		}
+	}
+	if len(got) != 4 {
+		t.Errorf("shard-1 holds %d files; want images 3-5 and the manifest", len(got))
 	}
 }
