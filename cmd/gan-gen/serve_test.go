@@ -280,7 +280,10 @@ func TestServeFlags(t *testing.T) {
 		{[]string{"--log-format", "xml"}, "--log-format xml"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	} {
-		code, _, msg := runCLI(t, append([]string{"serve", "--model", grayModel}, c.args...)...)
+		// The flags are checked before the model is read: a missing one
+		// here means a check that let the flags through fails fast instead
+		// of serving.
+		code, _, msg := runCLI(t, append([]string{"serve", "--model", filepath.Join(dir, "none.onnx")}, c.args...)...)
 		if code != 2 || !strings.Contains(msg, c.want) {
 			t.Errorf("serve %v: exit %d, %q; want 2 and %q", c.args, code, msg, c.want)
 		}
