@@ -29,12 +29,12 @@ func serveCommand(modelFlag cli.Flag) *cli.Command {
 			modelFlag,
 			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "listen on `HOST:PORT`; off loopback, --token-file and --tls-cert/--tls-key are required"},
 			&cli.IntFlag{Name: "max-batch", Value: infer.DefaultMaxBatch, Usage: "at most `N` images per onnxruntime run, merged from concurrent requests"},
-			&cli.DurationFlag{Name: "max-wait", Value: 2 * time.Millisecond, Usage: "how long a run waits for more requests once the first is in (`D`)"},
+			&cli.DurationFlag{Name: "max-wait", Value: 2 * time.Millisecond, Usage: "a run waits up to `D` for more requests once the first is in"},
 			&cli.IntFlag{Name: "queue", Usage: "admit at most `N` images at once, queued or in progress; past it, 429 (default 4 x --max-batch)"},
-			&cli.IntFlag{Name: "max-images", Value: 1024, Usage: "the largest n one request may ask for (`N`)"},
+			&cli.IntFlag{Name: "max-images", Value: 1024, Usage: "at most `N` images per request (its n)"},
 			&cli.Int64Flag{Name: "max-body", Value: 8 << 20, Usage: "the largest request body, in `BYTES`; past it, 413"},
-			&cli.DurationFlag{Name: "timeout", Value: time.Minute, Usage: "a request's deadline (`D`)"},
-			&cli.DurationFlag{Name: "grace", Value: 30 * time.Second, Usage: "on SIGTERM, how long requests in flight get to finish (`D`)"},
+			&cli.DurationFlag{Name: "timeout", Value: time.Minute, Usage: "each request's deadline, `D` after it arrives"},
+			&cli.DurationFlag{Name: "grace", Value: 30 * time.Second, Usage: "on SIGTERM, requests in flight get `D` to finish"},
 			&cli.StringFlag{Name: "token-file", Usage: "require \"Authorization: Bearer TOKEN\" on /v1/ and /metrics, the token read from `FILE`"},
 			&cli.StringFlag{Name: "tls-cert", Usage: "serve HTTPS with the certificate (chain) in `FILE`.pem"},
 			&cli.StringFlag{Name: "tls-key", Usage: "the private key of --tls-cert, `FILE`.pem"},
@@ -114,11 +114,18 @@ func serveOptions(c *cli.Context) (serve.Options, error) {
 	case c.Duration("grace") < 0:
 		return opt, usage("--grace %v: must not be negative", c.Duration("grace"))
 	}
+	// --quiet keeps warnings and errors (5xx answers among them), not the
+	// request lines.
+	level := slog.LevelInfo
+	if c.Bool("quiet") {
+		level = slog.LevelWarn
+	}
+	ho := &slog.HandlerOptions{Level: level}
 	switch f := c.String("log-format"); f {
 	case "json":
-		opt.Logger = slog.New(slog.NewJSONHandler(c.App.ErrWriter, nil))
+		opt.Logger = slog.New(slog.NewJSONHandler(c.App.ErrWriter, ho))
 	case "text":
-		opt.Logger = slog.New(slog.NewTextHandler(c.App.ErrWriter, nil))
+		opt.Logger = slog.New(slog.NewTextHandler(c.App.ErrWriter, ho))
 	default:
 		return opt, usage("--log-format %s: want json or text", f)
 	}
