@@ -31,6 +31,13 @@ QUALITY_SNAPSHOTS ?= 1,3,10
 QUALITY_N ?= 10000
 QUALITY_OUT ?= runs/quality
 
+# The service under load (scripts/bench_serve.sh): SERVE_CLIENTS clients
+# asking for SERVE_N images each, for SERVE_DURATION, on loopback.
+SERVE_CLIENTS ?= 64
+SERVE_N ?= 16
+SERVE_DURATION ?= 30s
+SERVE_OUT ?= runs/bench-serve
+
 # The demo: a small DCGAN on MNIST, trained for a few minutes, then sampled.
 DEMO_STEPS ?= 1200
 DEMO_OUT ?= runs/demo
@@ -68,6 +75,7 @@ help:
 	@echo 'make fmt-check   fail if any Go file is not gofmt-formatted'
 	@echo 'make bench       setup-peer, then benchmarks of BENCH_PKGS=$(BENCH_PKGS) into $(BENCH_OUT)/'
 	@echo 'make recipes     the recipe table: each recipe of scripts/recipes.list on MNIST at $(RECIPE_MINUTES) min worth of steps, scored by gan-eval'
+	@echo 'make bench-serve gan-gen serve under load on loopback: $(SERVE_CLIENTS) clients x $(SERVE_N) images for $(SERVE_DURATION); images/s, p50/p99, batch, RSS'
 	@echo 'make bench-quality  gogan vs the PyTorch peer: DCGAN on MNIST for $(QUALITY_MINUTES) min each, FID, KID, perplexity at $(QUALITY_SNAPSHOTS) min'
 	@echo 'make demo        the main job: set up, train a small DCGAN on MNIST, sample a grid with gan-gen'
 	@echo 'make pretrained  retrain the generator embedded in gan-gen (5 epochs, seed 1, 2 threads)'
@@ -146,6 +154,11 @@ RECIPE_OUT ?= runs/recipes
 .PHONY: recipes
 recipes: setup build
 	MINUTES='$(RECIPE_MINUTES)' OUT='$(RECIPE_OUT)' scripts/recipes.sh
+
+.PHONY: bench-serve
+bench-serve: setup
+	SERVE_CLIENTS='$(SERVE_CLIENTS)' SERVE_N='$(SERVE_N)' SERVE_DURATION='$(SERVE_DURATION)' OUT='$(SERVE_OUT)' \
+	scripts/bench_serve.sh
 
 .PHONY: bench-quality
 bench-quality: setup setup-peer build

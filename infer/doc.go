@@ -15,6 +15,10 @@
 // still round differently for different batch sizes, by a float32 ulp or
 // so, which can move a pixel by one level.)
 //
+// EncoderFor, FileName, NpyHeader with AppendFloat32s, and Manifest write
+// images, names, stacked arrays and manifests byte for byte as gan-gen and
+// its service (package infer/serve) do.
+//
 // The onnxruntime shared library (>= 1.24) is loaded once per process, found
 // as WithLibrary describes; `make setup` fetches it. onnxruntime is reached
 // through cgo: built with CGO_ENABLED=0, infer still compiles, with the same

@@ -13,7 +13,7 @@ import (
 	"github.com/gogan/gan/infer"
 )
 
-// generate makes p.n images in batches. One goroutine runs the generator
+// generate makes images p.first.. (p.count of them) in batches. One goroutine runs the generator
 // while this one encodes and writes the batch before, with at most one
 // finished batch waiting between them, so inference and encoding overlap and
 // memory stays at three batches, which are recycled.
@@ -31,26 +31,29 @@ func generate(ctx context.Context, stdout, stderr io.Writer, g *infer.Generator,
 	} else if p.format == "npy" && p.kind == outStdout {
 		where = " to stdout (a tar holding " + stackedName + ")"
 	}
-	fmt.Fprintf(stderr, "gan-gen: %d images from %s (%s, %dx%d, z_dim %d) on %s, batch %d, %s%s\n",
-		p.n, g.Name(), in.Kind, in.Size, in.Width, in.ZDim, g.Provider(), p.batch, p.source(p.n), where)
+	fmt.Fprintf(stderr, "gan-gen: %d images from %s (%s, %dx%d, z_dim %d) on %s, batch %d, %s%s%s\n",
+		p.count, g.Name(), in.Kind, in.Size, in.Width, in.ZDim, g.Provider(), p.batch, p.source(p.first, p.count), p.shardNote(), where)
 	var sh *sheet
 	if p.grid != "" {
-		sh = newSheet(min(p.n, maxGrid), 0, in.Channels, in.Size, in.Width)
+		sh = newSheet(min(p.count, maxGrid), 0, in.Channels, in.Size, in.Width)
 	}
 	var iw imageWriter
 	switch {
 	case s == nil:
 	case p.format == "npy":
-		nw, err := newNpyWriter(s, [4]int{p.n, in.Channels, in.Size, in.Width})
+		nw, err := newNpyWriter(s, [4]int{p.count, in.Channels, in.Size, in.Width})
 		if err != nil {
 			return p.failed(ctx, err, s, 0, where)
 		}
 		iw = nw
 	default:
-		newEnc, ext := encoderFor(p.format, p.quality)
-		iw = newBatchWriter(s, newEnc, ext, p.n)
+		newEnc, ext, err := infer.EncoderFor(p.format, p.quality)
+		if err != nil {
+			return p.failed(ctx, err, s, 0, where)
+		}
+		iw = newBatchWriter(s, newEnc, ext, p.n) // names count through the whole run, shards included
 	}
-	prog := newProgress(stderr, p.n)
+	prog := newProgress(stderr, p.count)
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -66,14 +69,15 @@ func generate(ctx context.Context, stdout, stderr io.Writer, g *infer.Generator,
 	var genErr error
 	go func() {
 		defer close(results)
-		for start := 0; start < p.n; start += p.batch {
+		end := p.first + p.count
+		for start := p.first; start < end; start += p.batch {
 			var b *infer.Batch
 			select {
 			case b = <-free:
 			case <-runCtx.Done():
 				return
 			}
-			if err := g.GenerateInto(runCtx, b, p.request(start, min(p.batch, p.n-start))); err != nil {
+			if err := g.GenerateInto(runCtx, b, p.request(start, min(p.batch, end-start))); err != nil {
 				genErr = err
 				return
 			}
@@ -95,7 +99,7 @@ func generate(ctx context.Context, stdout, stderr io.Writer, g *infer.Generator,
 			err = iw.write(r.b, r.start)
 		}
 		if sh != nil {
-			for i := 0; i < r.b.Len() && r.start+i < sh.count; i++ {
+			for i := 0; i < r.b.Len() && r.start+i < sh.count; i++ { // no --grid with --shard: start is the index
 				sh.set(r.start+i, r.b.Image(i))
 			}
 		}
@@ -124,13 +128,13 @@ func generate(ctx context.Context, stdout, stderr io.Writer, g *infer.Generator,
 		prog.stop()
 		return p.failed(ctx, err, s, written, where)
 	}
-	msg := fmt.Sprintf("wrote %d %s images%s", p.n, p.format, where)
+	msg := fmt.Sprintf("wrote %d %s images%s", p.count, p.format, where)
 	if p.format == "npy" {
-		msg = fmt.Sprintf("wrote %d images as one (%d,%d,%d,%d) float32 array%s", p.n, p.n, in.Channels, in.Size, in.Width, where)
+		msg = fmt.Sprintf("wrote %d images as one (%d,%d,%d,%d) float32 array%s", p.count, p.count, in.Channels, in.Size, in.Width, where)
 	}
 	switch {
 	case sh != nil && s == nil:
-		msg = fmt.Sprintf("generated %d images; grid of %d in %s", p.n, sh.count, p.grid)
+		msg = fmt.Sprintf("generated %d images; grid of %d in %s", p.count, sh.count, p.grid)
 	case sh != nil:
 		msg += fmt.Sprintf("; grid of %d in %s", sh.count, p.grid)
 	}
@@ -153,19 +157,19 @@ func (p *plan) failed(ctx context.Context, err error, s sink, written int, where
 	}
 	switch {
 	case s == nil:
-		return fmt.Errorf("%w after %d of %d images; nothing was written", errInterrupted, written, p.n)
+		return fmt.Errorf("%w after %d of %d images; nothing was written", errInterrupted, written, p.count)
 	case leftover != "":
-		return fmt.Errorf("%w after %d of %d images; the unfinished output, without %s, is in %s", errInterrupted, written, p.n, manifestName, leftover)
+		return fmt.Errorf("%w after %d of %d images; the unfinished output, without %s, is in %s", errInterrupted, written, p.count, manifestName, leftover)
 	case p.dir != nil && p.dir.staged && p.dir.replace:
-		return fmt.Errorf("%w after %d of %d images; %s still holds the previous output", errInterrupted, written, p.n, p.out)
+		return fmt.Errorf("%w after %d of %d images; %s still holds the previous output", errInterrupted, written, p.count, p.out)
 	case p.dir != nil && p.dir.staged:
-		return fmt.Errorf("%w after %d of %d images; nothing was written to %s", errInterrupted, written, p.n, p.out)
+		return fmt.Errorf("%w after %d of %d images; nothing was written to %s", errInterrupted, written, p.count, p.out)
 	case p.file != nil && p.file.existed:
-		return fmt.Errorf("%w after %d of %d images; %s still holds the previous output", errInterrupted, written, p.n, p.out)
+		return fmt.Errorf("%w after %d of %d images; %s still holds the previous output", errInterrupted, written, p.count, p.out)
 	case p.file != nil:
-		return fmt.Errorf("%w after %d of %d images; nothing was written to %s", errInterrupted, written, p.n, p.out)
+		return fmt.Errorf("%w after %d of %d images; nothing was written to %s", errInterrupted, written, p.count, p.out)
 	}
-	return fmt.Errorf("%w: %d of %d images written%s and no %s, so the output reads as incomplete", errInterrupted, written, p.n, where, manifestName)
+	return fmt.Errorf("%w: %d of %d images written%s and no %s, so the output reads as incomplete", errInterrupted, written, p.count, where, manifestName)
 }
 
 // request is the Generate request for images start..start+m-1: seed S+i,
@@ -192,15 +196,15 @@ func (p *plan) request(start, m int) infer.Request {
 // and output buffer from batch to batch.
 type batchWriter struct {
 	s    sink
-	encs []encoder
+	encs []infer.Encoder
 	bufs [][]byte
 	ext  string
 	n    int // images in the run, for the file names
-	man  *manifest
+	man  *infer.Manifest
 }
 
-func newBatchWriter(s sink, newEnc func() encoder, ext string, n int) *batchWriter {
-	w := &batchWriter{s: s, ext: ext, n: n, man: newManifest("file")}
+func newBatchWriter(s sink, newEnc func() infer.Encoder, ext string, n int) *batchWriter {
+	w := &batchWriter{s: s, ext: ext, n: n, man: infer.NewManifest("file")}
 	for range runtime.GOMAXPROCS(0) {
 		w.encs = append(w.encs, newEnc())
 	}
@@ -208,7 +212,7 @@ func newBatchWriter(s sink, newEnc func() encoder, ext string, n int) *batchWrit
 	return w
 }
 
-func (w *batchWriter) list() []byte { return w.man.bytes() }
+func (w *batchWriter) list() []byte { return w.man.Bytes() }
 
 // write encodes batch b, images start.. of the run. A sink that takes
 // concurrent writes gets each file as soon as it is encoded; otherwise the
@@ -216,7 +220,7 @@ func (w *batchWriter) list() []byte { return w.man.bytes() }
 func (w *batchWriter) write(b *infer.Batch, start int) error {
 	names := make([]string, b.Len())
 	for i := range names {
-		names[i] = fileName(start+i, w.n, w.ext)
+		names[i] = infer.FileName(start+i, w.n, w.ext)
 	}
 	var data [][]byte
 	if !w.s.concurrent() {
@@ -270,16 +274,8 @@ func (w *batchWriter) write(b *infer.Batch, start int) error {
 				return err
 			}
 		}
-		label := -1
-		if b.Labels != nil {
-			label = b.Labels[i]
-		}
-		if b.Seeds == nil {
-			w.man.addRow(name, label)
-			continue
-		}
-		w.man.add(name, b.Seeds[i], label)
 	}
+	w.man.AddBatch(b, names)
 	return nil
 }
 
@@ -310,7 +306,7 @@ func interpolate(ctx context.Context, stderr io.Writer, g *infer.Generator, p *p
 		class = fmt.Sprintf(", class %d (%s)", labels[0], in.Classes[labels[0]])
 	}
 	fmt.Fprintf(stderr, "gan-gen: %s interpolation through %s, %d steps each (%d frames) from %s%s on %s\n",
-		how, p.source(p.n), p.interpolate, len(frames), g.Name(), class, g.Provider())
+		how, p.source(0, p.n), p.interpolate, len(frames), g.Name(), class, g.Provider())
 	prog := newProgress(stderr, len(frames))
 	sh := newSheet((p.n-1)*(p.interpolate+1), p.interpolate+1, in.Channels, in.Size, in.Width)
 	anim := newAnimation(len(frames))

@@ -49,27 +49,14 @@ func infoAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	var rt runtimeJSON
-	if v, path, err := infer.RuntimeVersion(""); err != nil {
-		rt.Error = err.Error()
-	} else {
-		rt.Version, rt.Path = v, path
-	}
+	m := describe(name, b, in)
 	w := c.App.Writer
 	if c.Bool("json") {
-		classes := in.Classes
-		if classes == nil {
-			classes = []string{}
-		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(modelJSON{
-			Model: name, Bytes: len(b), Kind: in.Kind, ZDim: in.ZDim, Height: in.Size, Width: in.Width,
-			Channels: in.Channels, Conditional: in.Conditional, Classes: classes, Dataset: in.Dataset,
-			Steps: in.Steps, GoganVersion: in.Version, ValueRange: in.ValueRange, Inputs: in.Inputs,
-			Output: in.Output, Metadata: in.Raw, Runtime: rt,
-		})
+		return enc.Encode(m)
 	}
+	rt := m.Runtime
 	fmt.Fprintf(w, "%-14s %s (%d bytes)\n", "model:", name, len(b))
 	fmt.Fprint(w, in.String())
 	if rt.Error != "" {
@@ -78,4 +65,25 @@ func infoAction(c *cli.Context) error {
 		fmt.Fprintf(w, "%-14s %s (%s)\n", "onnxruntime:", rt.Version, rt.Path)
 	}
 	return nil
+}
+
+// describe is a model's metadata as info --json prints it and gan-gen
+// serve's GET /v1/model answers.
+func describe(name string, b []byte, in infer.Info) modelJSON {
+	var rt runtimeJSON
+	if v, path, err := infer.RuntimeVersion(""); err != nil {
+		rt.Error = err.Error()
+	} else {
+		rt.Version, rt.Path = v, path
+	}
+	classes := in.Classes
+	if classes == nil {
+		classes = []string{}
+	}
+	return modelJSON{
+		Model: name, Bytes: len(b), Kind: in.Kind, ZDim: in.ZDim, Height: in.Size, Width: in.Width,
+		Channels: in.Channels, Conditional: in.Conditional, Classes: classes, Dataset: in.Dataset,
+		Steps: in.Steps, GoganVersion: in.Version, ValueRange: in.ValueRange, Inputs: in.Inputs,
+		Output: in.Output, Metadata: in.Raw, Runtime: rt,
+	}
 }

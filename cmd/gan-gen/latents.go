@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"math"
 	"os"
-	"strconv"
 
 	"github.com/urfave/cli/v2"
 
@@ -98,12 +97,15 @@ func (p *plan) latent(i int) []float32 {
 	return z
 }
 
-// source describes the latents in messages: "seeds 3-10", "the 8 rows of
-// FILE", with the direction when there is one.
-func (p *plan) source(n int) string {
-	s := fmt.Sprintf("seeds %d-%d", p.seed, p.seed+uint64(n-1))
+// source describes the latents of images first..first+n-1 in messages:
+// "seeds 3-10", "the 8 rows of FILE", with the direction when there is one.
+func (p *plan) source(first, n int) string {
+	s := fmt.Sprintf("seeds %d-%d", p.seed+uint64(first), p.seed+uint64(first+n-1))
 	if p.lat.file != "" {
 		s = fmt.Sprintf("the %d latents of %s", n, p.lat.file)
+		if n < len(p.lat.rows) {
+			s = fmt.Sprintf("rows %d-%d of %s", first, first+n-1, p.lat.file)
+		}
 	}
 	if p.lat.dirFile != "" {
 		s += fmt.Sprintf(" + %g x %s", p.lat.strength, p.lat.dirFile)
@@ -132,15 +134,6 @@ func (p *plan) keepSeeds(b *infer.Batch, start int) {
 	for i := 0; i < b.Len(); i++ {
 		b.Seeds = append(b.Seeds, p.seed+uint64(start+i))
 	}
-}
-
-// addRow lists a file generated from a given latent, which has no seed.
-func (m *manifest) addRow(file string, label int) {
-	l := ""
-	if label >= 0 {
-		l = strconv.Itoa(label)
-	}
-	m.w.Write([]string{file, "", l})
 }
 
 // readLatentRows reads a NumPy .npy file of float32 or float64 values in C

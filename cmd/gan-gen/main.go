@@ -73,6 +73,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			&cli.StringSliceFlag{Name: "provider-option", Usage: "provider option `KEY=VALUE`, e.g. device_id=1 or use_tf32=0 (repeatable)"},
 			&cli.BoolFlag{Name: "strict-provider", Usage: "fail instead of falling back to cpu when --provider is unavailable"},
 			&cli.IntFlag{Name: "threads", Usage: "`N` onnxruntime intra-op threads (0: one per core)"},
+			&cli.StringFlag{Name: "shard", Usage: "write only shard `K/N` of the run: images K*n/N to (K+1)*n/N-1, named, seeded and encoded as in the whole run (K counts from 0)"},
+			&cli.IntFlag{Name: "shard-from-env", Usage: "like --shard K/`N`, with K from $JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or $SLURM_ARRAY_TASK_ID (Slurm job array, from $SLURM_ARRAY_TASK_MIN)"},
 			&cli.BoolFlag{Name: "overwrite", Usage: "replace the output in a non-empty --out folder, or an existing --out file (the old output stays until the new one is complete)"},
 		},
 		Action: generateAction,
@@ -82,7 +84,9 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			UsageText: "gan-gen info [--json] --model FILE.onnx|RUN_DIR",
 			Flags:     []cli.Flag{modelFlag, &cli.BoolFlag{Name: "json", Usage: "print one JSON object instead of text"}},
 			Action:    infoAction,
-		}},
+		},
+			serveCommand(modelFlag),
+		},
 	}, "GAN_GEN")
 }
 

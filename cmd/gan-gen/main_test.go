@@ -291,7 +291,7 @@ func startInterrupted(t *testing.T, out string, args ...string) (string, error) 
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	probe := filepath.Join(filepath.Dir(out), "."+filepath.Base(out)+".partial-*", fileName(100, 5000000, "png"))
+	probe := filepath.Join(filepath.Dir(out), "."+filepath.Base(out)+".partial-*", infer.FileName(100, 5000000, "png"))
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if m, _ := filepath.Glob(probe); len(m) > 0 {

@@ -3,19 +3,14 @@ package main
 import (
 	"archive/tar"
 	"bufio"
-	"bytes"
-	"encoding/csv"
 	"fmt"
-	"image/jpeg"
-	"image/png"
 	"io"
-	"strconv"
 	"time"
 
 	"github.com/gogan/gan/infer"
 )
 
-const manifestName = "manifest.csv"
+const manifestName = infer.ManifestName
 
 // A sink receives the encoded images and, only when every image is in, the
 // manifest: output without a manifest is incomplete. put may be called
@@ -110,79 +105,4 @@ func (e errWriter) Write(p []byte) (int, error) {
 		err = e.wrap(err)
 	}
 	return n, err
-}
-
-// encoder appends image i of a batch, encoded, to dst. An encoder keeps
-// scratch buffers between calls, so each encoding goroutine makes its own.
-type encoder func(dst []byte, b *infer.Batch, i int) ([]byte, error)
-
-// encoderFor returns a maker of encoders for a format, and the file
-// extension.
-func encoderFor(format string, quality int) (func() encoder, string) {
-	switch format {
-	case "jpeg":
-		opt := &jpeg.Options{Quality: quality}
-		return func() encoder {
-			return func(dst []byte, b *infer.Batch, i int) ([]byte, error) {
-				w := bytes.NewBuffer(dst)
-				err := jpeg.Encode(w, b.Image(i), opt)
-				return w.Bytes(), err
-			}
-		}, "jpg"
-	}
-	return func() encoder {
-		var pix, scratch []byte
-		enc := &png.Encoder{BufferPool: &pngBuffer{}}
-		return func(dst []byte, b *infer.Batch, i int) ([]byte, error) {
-			if b.Shape[1] == 1 {
-				pix = b.AppendPixels(pix[:0], i)
-				dst, scratch = appendGrayPNG(dst, scratch, pix, b.Shape[3], b.Shape[2])
-				return dst, nil
-			}
-			w := bytes.NewBuffer(dst)
-			err := enc.Encode(w, b.Image(i))
-			return w.Bytes(), err
-		}
-	}, "png"
-}
-
-// pngBuffer lets one encoder reuse image/png's compression state.
-type pngBuffer struct{ b *png.EncoderBuffer }
-
-func (p *pngBuffer) Get() *png.EncoderBuffer  { return p.b }
-func (p *pngBuffer) Put(b *png.EncoderBuffer) { p.b = b }
-
-// fileName is image i's name: zero-padded to six digits, or more when n
-// needs them, so names sort in index order.
-func fileName(i, n int, ext string) string {
-	width := max(6, len(strconv.Itoa(n-1)))
-	return fmt.Sprintf("%0*d.%s", width, i, ext)
-}
-
-// manifest lists file, seed and label (empty for an unconditional model).
-type manifest struct {
-	buf bytes.Buffer
-	w   *csv.Writer
-}
-
-// newManifest starts a manifest whose first column is first: "file" for
-// image files, "index" for the images of a stacked .npy.
-func newManifest(first string) *manifest {
-	m := &manifest{}
-	m.w = csv.NewWriter(&m.buf)
-	m.w.Write([]string{first, "seed", "label"})
-	return m
-}
-
-func (m *manifest) add(file string, seed uint64, label int) {
-	l := ""
-	if label >= 0 {
-		l = strconv.Itoa(label)
-	}
-	m.w.Write([]string{file, strconv.FormatUint(seed, 10), l})
-}
-
-func (m *manifest) bytes() []byte {
-	m.w.Flush()
-	return m.buf.Bytes()
 }

@@ -61,7 +61,7 @@ func TestBatchInvariance(t *testing.T) {
 	mustRun(t, "--model", condModel, "-n", "10", "--batch", "3", "--out", a)
 	mustRun(t, "--model", condModel, "-n", "10", "--batch", "7", "--out", b)
 	for i := 0; i < 10; i++ {
-		name := fileName(i, 10, "png")
+		name := infer.FileName(i, 10, "png")
 		x := decodeFile(t, filepath.Join(a, name)).(*image.RGBA)
 		y := decodeFile(t, filepath.Join(b, name)).(*image.RGBA)
 		for j := range x.Pix {
@@ -96,7 +96,7 @@ func TestJPEGAndNpy(t *testing.T) {
 	jp, npy := filepath.Join(dir, "jpeg"), filepath.Join(dir, "npy")
 	mustRun(t, "--model", condModel, "-n", "3", "--format", "jpeg", "--quality", "95", "--label", "bird", "--out", jp)
 	for i := 0; i < 3; i++ {
-		f, _ := os.Open(filepath.Join(jp, fileName(i, 3, "jpg")))
+		f, _ := os.Open(filepath.Join(jp, infer.FileName(i, 3, "jpg")))
 		img, err := jpeg.Decode(f)
 		f.Close()
 		if err != nil || img.Bounds().Dx() != 8 {

@@ -37,6 +37,9 @@ type plan struct {
 	file *fileOut // the file being written when out is FILE.npy or FILE.tar
 
 	lat latentPlan // --latents, --direction
+
+	first, count int    // this run writes images first..first+count-1 of n (all n, unless --shard)
+	shard        string // "K/N" with --shard or --shard-from-env, for messages
 }
 
 // planFromFlags checks everything that does not need the model.
@@ -98,6 +101,9 @@ func planFromFlags(c *cli.Context) (*plan, error) {
 	}
 	if p.n < 1 {
 		return nil, usage("-n %d: must be at least 1", p.n)
+	}
+	if err := p.shardFromFlags(c); err != nil {
+		return nil, err
 	}
 	if p.out == "-" && command.IsTerminal(c.App.Writer) {
 		return nil, usage("--out -: stdout is a terminal; redirect it, e.g. gan-gen ... --out - > images.tar")
@@ -289,7 +295,7 @@ func (p *plan) frames() int {
 	if p.interpolate > 0 {
 		return (p.n-1)*p.interpolate + 1
 	}
-	return p.n
+	return p.count
 }
 
 // labelOf is image i's class: --label, or the classes in turn; -1 for an

@@ -1,18 +1,15 @@
 package main
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
 
 	"github.com/gogan/gan/infer"
-	"github.com/gogan/gan/train/data/npy"
 )
 
 // stackedName is the stacked .npy inside a folder or tar (--format npy).
@@ -31,11 +28,11 @@ type imageWriter interface {
 type npyWriter struct {
 	w   io.Writer
 	buf []byte
-	man *manifest
+	man *infer.Manifest
 }
 
 func newNpyWriter(s sink, shape [4]int) (*npyWriter, error) {
-	hdr := npy.Header(shape[:])
+	hdr := infer.NpyHeader(shape)
 	size := int64(len(hdr)) + 4*int64(shape[0])*int64(shape[1]*shape[2]*shape[3])
 	w, err := s.stream(stackedName, size)
 	if err != nil {
@@ -44,33 +41,23 @@ func newNpyWriter(s sink, shape [4]int) (*npyWriter, error) {
 	if _, err := w.Write(hdr); err != nil {
 		return nil, err
 	}
-	return &npyWriter{w: w, man: newManifest("index")}, nil
+	return &npyWriter{w: w, man: infer.NewManifest("index")}, nil
 }
 
 func (w *npyWriter) write(b *infer.Batch, start int) error {
-	w.buf = w.buf[:0]
-	for _, v := range b.Data {
-		w.buf = binary.LittleEndian.AppendUint32(w.buf, math.Float32bits(v))
-	}
+	w.buf = infer.AppendFloat32s(w.buf[:0], b.Data)
 	if _, err := w.w.Write(w.buf); err != nil {
 		return err
 	}
-	for i := range b.Len() {
-		label := -1
-		if b.Labels != nil {
-			label = b.Labels[i]
-		}
-		row := strconv.Itoa(start + i)
-		if b.Seeds == nil {
-			w.man.addRow(row, label)
-			continue
-		}
-		w.man.add(row, b.Seeds[i], label)
+	rows := make([]string, b.Len())
+	for i := range rows {
+		rows[i] = strconv.Itoa(start + i)
 	}
+	w.man.AddBatch(b, rows)
 	return nil
 }
 
-func (w *npyWriter) list() []byte { return w.man.bytes() }
+func (w *npyWriter) list() []byte { return w.man.Bytes() }
 
 // fileOut writes one file (--out FILE.npy or FILE.tar) atomically: into a
 // hidden temporary file beside it (.NAME.partial-PID), renamed onto the

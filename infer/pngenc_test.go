@@ -1,4 +1,4 @@
-package main
+package infer
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// TestGrayPNGRoundTrip decodes appendGrayPNG's files with image/png: runs
+// TestGrayPNGRoundTrip decodes AppendGrayPNG's files with image/png: runs
 // longer than a match, copies of the row above, noise, rows too long to
 // copy from, and sizes down to one pixel.
 func TestGrayPNGRoundTrip(t *testing.T) {
@@ -51,7 +51,7 @@ func TestGrayPNGRoundTrip(t *testing.T) {
 		pix := make([]byte, c.w*c.h)
 		c.fill(pix)
 		prefix := []byte("kept")
-		dst, scratch = appendGrayPNG(append(dst[:0], prefix...), scratch, pix, c.w, c.h)
+		dst, scratch = AppendGrayPNG(append(dst[:0], prefix...), scratch, pix, c.w, c.h)
 		if !bytes.HasPrefix(dst, prefix) {
 			t.Fatalf("%s: the bytes before the PNG were changed", c.name)
 		}
@@ -75,7 +75,7 @@ func TestGrayPNGRoundTrip(t *testing.T) {
 // background compress; a blank 28x28 image takes a few dozen bytes, not
 // the 812 of its raw scanlines.
 func TestGrayPNGCompresses(t *testing.T) {
-	b, _ := appendGrayPNG(nil, nil, make([]byte, 28*28), 28, 28)
+	b, _ := AppendGrayPNG(nil, nil, make([]byte, 28*28), 28, 28)
 	if len(b) > 100 {
 		t.Errorf("a blank 28x28 PNG is %d bytes; want under 100", len(b))
 	}
@@ -101,10 +101,10 @@ func BenchmarkGrayPNG(b *testing.B) {
 			pix[y*28+x] = uint8(180 + (x*y)%76)
 		}
 	}
-	b.Run("appendGrayPNG", func(b *testing.B) {
+	b.Run("AppendGrayPNG", func(b *testing.B) {
 		var dst, scratch []byte
 		for b.Loop() {
-			dst, scratch = appendGrayPNG(dst[:0], scratch, pix, 28, 28)
+			dst, scratch = AppendGrayPNG(dst[:0], scratch, pix, 28, 28)
 		}
 		b.ReportMetric(float64(len(dst)), "bytes")
 	})

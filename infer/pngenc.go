@@ -1,4 +1,4 @@
-package main
+package infer
 
 import (
 	"encoding/binary"
@@ -7,7 +7,7 @@ import (
 	"math/bits"
 )
 
-// appendGrayPNG appends an 8-bit grayscale PNG of the w x h pixels pix (row
+// AppendGrayPNG appends an 8-bit grayscale PNG of the w x h pixels pix (row
 // by row) to dst.
 //
 // It exists because image/png spends 40-100 µs on a 28x28 digit, mostly
@@ -23,9 +23,9 @@ import (
 //
 // scratch holds the filtered scanlines between calls; the result is
 // returned with the (possibly grown) scratch.
-func appendGrayPNG(dst, scratch, pix []byte, w, h int) (out, scratchOut []byte) {
+func AppendGrayPNG(dst, scratch, pix []byte, w, h int) (out, scratchOut []byte) {
 	if len(pix) != w*h || w < 1 || h < 1 {
-		panic("gan-gen: appendGrayPNG: pixel count does not match the size")
+		panic("infer: AppendGrayPNG: pixel count does not match the size")
 	}
 	// The scanlines as PNG compresses them: a filter byte (0, None), then
 	// the row.
