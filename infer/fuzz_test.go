@@ -2,27 +2,11 @@ package infer
 
 import (
 	"os"
-	"runtime/metrics"
 	"strings"
 	"testing"
+
+	"github.com/gogan/gan/internal/allocs"
 )
-
-// fuzzAllocLimit bounds what reading one input may allocate, beyond the
-// input itself: the readers must not trust sizes that the bytes announce.
-const fuzzAllocLimit = 64 << 20
-
-// allocated returns the bytes allocated on the heap while f ran. It reads
-// runtime/metrics, which does not stop the world as ReadMemStats does, so
-// fuzzing keeps its speed; small allocations may show late, large ones (what
-// the limit is about) show at once.
-func allocated(f func()) uint64 {
-	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
-	metrics.Read(s)
-	before := s[0].Value.Uint64()
-	f()
-	metrics.Read(s)
-	return s[0].Value.Uint64() - before
-}
 
 // FuzzReadInfo: any bytes give a generator's Info or a model error (a
 // *ModelError naming the file), never a panic, a hang or a large
@@ -46,7 +30,7 @@ func FuzzReadInfo(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var info Info
 		var err error
-		if n := allocated(func() { info, err = ReadInfo(b, "fuzz.onnx") }); n > fuzzAllocLimit+4*uint64(len(b)) {
+		if n := allocs.During(func() { info, err = ReadInfo(b, "fuzz.onnx") }); n > allocs.FuzzLimit+4*uint64(len(b)) {
 			t.Fatalf("reading %d bytes allocated %d", len(b), n)
 		}
 		if err != nil {

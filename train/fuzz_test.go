@@ -6,27 +6,11 @@ import (
 	"hash/crc32"
 	"os"
 	"reflect"
-	"runtime/metrics"
 	"strings"
 	"testing"
+
+	"github.com/gogan/gan/internal/allocs"
 )
-
-// fuzzAllocLimit bounds what reading one input may allocate, beyond the
-// input itself: the readers must not trust sizes that the bytes announce.
-const fuzzAllocLimit = 64 << 20
-
-// allocated returns the bytes allocated on the heap while f ran. It reads
-// runtime/metrics, which does not stop the world as ReadMemStats does, so
-// fuzzing keeps its speed; small allocations may show late, large ones (what
-// the limit is about) show at once.
-func allocated(f func()) uint64 {
-	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
-	metrics.Read(s)
-	before := s[0].Value.Uint64()
-	f()
-	metrics.Read(s)
-	return s[0].Value.Uint64() - before
-}
 
 // FuzzReadCheckpoint: any bytes give a checkpoint or a "checkpoint:" error,
 // never a panic, a hang or a large allocation. Most mutations would only
@@ -49,7 +33,7 @@ func FuzzReadCheckpoint(f *testing.F) {
 		for _, in := range [][]byte{b, fixed} {
 			var ck *Checkpoint
 			var err error
-			if n := allocated(func() { ck, err = parseCheckpoint(in, "fuzz.ckpt") }); n > fuzzAllocLimit+8*uint64(len(in)) {
+			if n := allocs.During(func() { ck, err = parseCheckpoint(in, "fuzz.ckpt") }); n > allocs.FuzzLimit+8*uint64(len(in)) {
 				t.Fatalf("reading %d bytes allocated %d", len(in), n)
 			}
 			if err != nil {

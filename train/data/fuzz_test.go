@@ -10,30 +10,13 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
-	"runtime/metrics"
 	"testing"
 
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
+
+	"github.com/gogan/gan/internal/allocs"
 )
-
-// fuzzAllocLimit bounds what reading one input may allocate, beyond a
-// small multiple of the input itself: the readers must not trust sizes
-// that the bytes announce.
-const fuzzAllocLimit = 64 << 20
-
-// allocated returns the bytes allocated on the heap while f ran. It reads
-// runtime/metrics, which does not stop the world as ReadMemStats does, so
-// fuzzing keeps its speed; small allocations may show late, large ones (what
-// the limit is about) show at once.
-func allocated(f func()) uint64 {
-	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
-	metrics.Read(s)
-	before := s[0].Value.Uint64()
-	f()
-	metrics.Read(s)
-	return s[0].Value.Uint64() - before
-}
 
 // FuzzReadIDX: any stream gives an IDX array or an error, never a panic
 // or a large allocation, whatever its header announces; gzip'd streams
@@ -49,7 +32,7 @@ func FuzzReadIDX(f *testing.F) {
 			var dims []int
 			var payload []byte
 			var err error
-			if n := allocated(func() { dims, payload, err = ReadIDX(bytes.NewReader(b), magic) }); n > fuzzAllocLimit+8*uint64(len(b)) && err != nil {
+			if n := allocs.During(func() { dims, payload, err = ReadIDX(bytes.NewReader(b), magic) }); n > allocs.FuzzLimit+8*uint64(len(b)) && err != nil {
 				t.Fatalf("rejecting %d bytes allocated %d", len(b), n)
 			}
 			if err != nil {
@@ -130,8 +113,8 @@ func FuzzDecodeImage(f *testing.F) {
 		var err error
 		// A decode holds at most ~16 bytes per pixel (16-bit RGBA and an
 		// 8-bit copy), and a JPEG's coefficients about as much again.
-		limit := uint64(fuzzAllocLimit + 40*fuzzMaxPixels + 16*len(b))
-		if n := allocated(func() { err = decodeImage(b, 8, 3, dst, fuzzMaxPixels) }); n > limit {
+		limit := uint64(allocs.FuzzLimit + 40*fuzzMaxPixels + 16*len(b))
+		if n := allocs.During(func() { err = decodeImage(b, 8, 3, dst, fuzzMaxPixels) }); n > limit {
 			t.Fatalf("decoding %d bytes allocated %d (err %v)", len(b), n, err)
 		}
 	})
@@ -141,7 +124,7 @@ func FuzzDecodeImage(f *testing.F) {
 func TestDecodeImageLimit(t *testing.T) {
 	dst := make([]uint8, 3*8*8)
 	var err error
-	n := allocated(func() { err = decodeImage(pngBomb(8193, 4096), 8, 3, dst, maxSourcePixels) })
+	n := allocs.During(func() { err = decodeImage(pngBomb(8193, 4096), 8, 3, dst, maxSourcePixels) })
 	if err == nil || n > 32<<20 { // decoding would take 134 MB; other tests' goroutines may allocate a little meanwhile
 		t.Errorf("a PNG announcing 8193x4096 pixels: error %v after allocating %d bytes; want a refusal before decoding", err, n)
 	}

@@ -2,9 +2,10 @@ package npy
 
 import (
 	"bytes"
-	"runtime/metrics"
 	"strings"
 	"testing"
+
+	"github.com/gogan/gan/internal/allocs"
 )
 
 // FuzzRead: any bytes give an array or an "npy:" error, never a panic or
@@ -18,12 +19,10 @@ func FuzzRead(f *testing.F) {
 	f.Add(Header([]int{1 << 24, 4})) // 256 MiB announced, none there
 	f.Add([]byte("\x93NUMPY\x02\x00\x20\x00\x00\x00{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }\x00\x00\x00\x00\x00\x00\xf0\x3f"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
-		metrics.Read(s)
-		before := s[0].Value.Uint64()
-		shape, data, err := Read(bytes.NewReader(b))
-		metrics.Read(s)
-		if n := s[0].Value.Uint64() - before; n > 4<<20+8*uint64(len(b)) {
+		var shape []int
+		var data []float32
+		var err error
+		if n := allocs.During(func() { shape, data, err = Read(bytes.NewReader(b)) }); n > 4<<20+8*uint64(len(b)) {
 			t.Fatalf("reading %d bytes allocated %d", len(b), n)
 		}
 		if err != nil {
