@@ -27,8 +27,8 @@ type evaluator struct {
 
 // newEvaluator builds the scorer: the shipped MNIST feature network, with
 // the MNIST test set as reference for MNIST runs and a sample of the
-// training data otherwise.
-func newEvaluator(cfg Config, ds data.Dataset) (*evaluator, error) {
+// training data otherwise. name words the eval_every setting in messages.
+func newEvaluator(cfg Config, ds data.Dataset, name func(string) string) (*evaluator, error) {
 	net, err := eval.DefaultFeatureNet()
 	if err != nil {
 		return nil, err
@@ -36,7 +36,7 @@ func newEvaluator(cfg Config, ds data.Dataset) (*evaluator, error) {
 	var refSet data.Dataset = ds
 	if cfg.Data == "" || cfg.Data == "mnist" {
 		if refSet, err = data.LoadMNIST(data.DefaultMNISTDir(), "test"); err != nil {
-			return nil, fmt.Errorf("--eval-every needs the MNIST test set: %w", err)
+			return nil, fmt.Errorf("%s needs the MNIST test set: %w", name("eval_every"), err)
 		}
 	}
 	n := min(evalSamples, refSet.Len())
@@ -46,7 +46,7 @@ func newEvaluator(cfg Config, ds data.Dataset) (*evaluator, error) {
 	}
 	sc, err := eval.NewScorer(net, ref, eval.ScorerOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("--eval-every: %w", err)
+		return nil, fmt.Errorf("%s: %w", name("eval_every"), err)
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 4))
 	e := &evaluator{sc: sc, z: tensor.Randn(rng, 0, 1, n, cfg.Model.ZDim), best: math.Inf(1)}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/gogan/gan/cmd/internal/command"
 	"github.com/gogan/gan/models"
 	"github.com/gogan/gan/train"
 )
@@ -30,11 +31,11 @@ func exportCommand() *cli.Command {
 
 func exportAction(c *cli.Context) error {
 	if c.NArg() > 0 {
-		return train.UsageError{Err: fmt.Errorf("unexpected argument %q; see gan-train export --help", c.Args().First())}
+		return command.UsageError{Err: fmt.Errorf("unexpected argument %q; see gan-train export --help", c.Args().First())}
 	}
 	dir := c.String("run")
 	if dir == "" {
-		return train.UsageError{Err: fmt.Errorf("export needs --run DIR, the run folder to export")}
+		return command.UsageError{Err: fmt.Errorf("export needs --run DIR, the run folder to export")}
 	}
 	raw := c.Bool("raw")
 	out := c.String("out")
