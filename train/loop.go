@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/gogan/gan/internal/atomicfile"
+	"github.com/gogan/gan/internal/sheet"
 	"github.com/gogan/gan/train/nn"
 	"github.com/gogan/gan/train/tensor"
 )
@@ -142,9 +144,9 @@ func (r *Run) writeSamples() error {
 		nn.SetTraining(g, true)
 	}
 	s := r.Cfg.Model
-	img := Grid(out.Data, out.Dim(0), s.Channels, s.Size, s.Size, 8)
+	img := sheet.Grid(out.Data, out.Dim(0), s.Channels, s.Size, s.Size, 8)
 	path := filepath.Join(r.Dir, "samples", fmt.Sprintf("step-%06d.png", r.Step()))
-	if err := WriteFileAtomic(path, func(w io.Writer) error { return EncodePNG(w, img) }); err != nil {
+	if err := atomicfile.Write(path, func(w io.Writer) error { return sheet.EncodePNG(w, img) }); err != nil {
 		return err
 	}
 	if r.VAE != nil {
@@ -178,9 +180,9 @@ func (r *Run) writeReconstructions() error {
 		pairs = append(pairs, x.Data[lo*per:(lo+cols)*per]...)
 		pairs = append(pairs, y.Data[lo*per:(lo+cols)*per]...)
 	}
-	img := Grid(pairs, 2*n, c, h, w, cols)
+	img := sheet.Grid(pairs, 2*n, c, h, w, cols)
 	path := filepath.Join(r.Dir, "samples", fmt.Sprintf("recon-step-%06d.png", r.Step()))
-	return WriteFileAtomic(path, func(w io.Writer) error { return EncodePNG(w, img) })
+	return atomicfile.Write(path, func(w io.Writer) error { return sheet.EncodePNG(w, img) })
 }
 
 func (r *Run) writeLossPlot() error {
@@ -218,7 +220,7 @@ func (r *Run) writeLossPlot() error {
 		fid := PlotLines("FID (lower is better)", 720, 240, Series{Name: "fid", Color: color.RGBA{20, 140, 60, 255}, X: fx, Y: fy})
 		img = Stack(img, fid)
 	}
-	return WriteFileAtomic(filepath.Join(r.Dir, "losses.png"), func(w io.Writer) error { return EncodePNG(w, img) })
+	return atomicfile.Write(filepath.Join(r.Dir, "losses.png"), func(w io.Writer) error { return sheet.EncodePNG(w, img) })
 }
 
 // LossNames names the loss_d and loss_g columns as the run reports them:

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/gogan/gan/internal/atomicfile"
 	"github.com/gogan/gan/models"
 	"github.com/gogan/gan/train/data"
 	"github.com/gogan/gan/train/tensor"
@@ -160,9 +161,9 @@ func (r *Run) openFolder() error {
 		return fmt.Errorf("%s %s: cannot create the run folder: %w", r.name("out"), r.Dir, err)
 	}
 	for _, sub := range []string{"", "samples", "checkpoints", SnapshotDir} {
-		removeStaleTemps(filepath.Join(r.Dir, sub))
+		atomicfile.RemoveTemps(filepath.Join(r.Dir, sub))
 	}
-	if err := WriteFileAtomic(filepath.Join(r.Dir, "config.json"), r.Cfg.WriteJSON); err != nil {
+	if err := atomicfile.Write(filepath.Join(r.Dir, "config.json"), r.Cfg.WriteJSON); err != nil {
 		return err
 	}
 	for _, sub := range []string{"samples", "checkpoints"} {
@@ -185,7 +186,7 @@ func CheckOutDir(dir string) error {
 		return settingErr("out", "{out} %s: %v", dir, err).causedBy(err)
 	}
 	for _, e := range ents {
-		if isStaleTemp(e.Name()) && e.Type().IsRegular() {
+		if atomicfile.IsTemp(e.Name()) && e.Type().IsRegular() {
 			continue
 		}
 		if e.IsDir() && (e.Name() == "samples" || e.Name() == "checkpoints") {

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gogan/gan/internal/atomicfile"
 )
 
 // Snapshot asks for the sampling generator to be exported once the run
@@ -95,12 +97,12 @@ func (r *Run) writeSnapshot(s Snapshot, t time.Duration) error {
 	t0 := r.now()
 	defer func() { r.paused += r.now().Sub(t0) }()
 	path := filepath.Join(r.Dir, SnapshotDir, s.Label+".onnx")
-	if err := WriteFileAtomic(path, func(w io.Writer) error { return r.Export(w, false) }); err != nil {
+	if err := atomicfile.Write(path, func(w io.Writer) error { return r.Export(w, false) }); err != nil {
 		return fmt.Errorf("snapshot %s: %w", s.Label, err)
 	}
 	r.snapIndex = append(r.snapIndex, fmt.Sprintf("%s,%d,%s", s.Label, r.Step(), strconv.FormatFloat(t.Seconds(), 'f', 3, 64)))
 	index := filepath.Join(r.Dir, SnapshotDir, "snapshots.csv")
-	if err := WriteFileAtomic(index, func(w io.Writer) error {
+	if err := atomicfile.Write(index, func(w io.Writer) error {
 		_, err := io.WriteString(w, "label,step,elapsed_s\n"+strings.Join(r.snapIndex, "\n")+"\n")
 		return err
 	}); err != nil {

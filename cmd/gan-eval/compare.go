@@ -19,7 +19,9 @@ import (
 	"golang.org/x/image/math/fixed"
 
 	"github.com/gogan/gan/infer"
-	"github.com/gogan/gan/train"
+	"github.com/gogan/gan/internal/atomicfile"
+	"github.com/gogan/gan/internal/runfolder"
+	"github.com/gogan/gan/internal/sheet"
 	"github.com/gogan/gan/train/eval"
 )
 
@@ -159,7 +161,7 @@ func compareAction(c *cli.Context) error {
 		}
 		// Written once and often committed: worth the slower, tighter compression.
 		enc := png.Encoder{CompressionLevel: png.BestCompression}
-		if err := train.WriteFileAtomic(g, func(w io.Writer) error { return enc.Encode(w, img) }); err != nil {
+		if err := atomicfile.Write(g, func(w io.Writer) error { return enc.Encode(w, img) }); err != nil {
 			return fmt.Errorf("--grid: %w", err)
 		}
 		out.Grid = g
@@ -188,7 +190,7 @@ func describeRun(run, path string) (string, int64) {
 			model, steps = info.Kind, info.Steps
 		}
 	}
-	cfg, err := train.ReadConfig(filepath.Join(run, "config.json"))
+	cfg, err := runfolder.ReadSummary(run)
 	switch {
 	case err != nil:
 	case cfg.IsVAE():
@@ -257,7 +259,7 @@ const panelLabel = 18
 func newPanel(label string, im eval.Images, n int) panel {
 	n = min(n, im.N)
 	per := im.C * im.H * im.W
-	return panel{label, train.Grid(im.Data[:n*per], n, im.C, im.H, im.W, min(8, n))}
+	return panel{label, sheet.Grid(im.Data[:n*per], n, im.C, im.H, im.W, min(8, n))}
 }
 
 // composePanels lays the panels out cols to a row on white, each grid

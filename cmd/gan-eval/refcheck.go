@@ -3,14 +3,13 @@ package main
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/gogan/gan/infer"
-	"github.com/gogan/gan/train"
+	"github.com/gogan/gan/internal/runfolder"
 	"github.com/gogan/gan/train/data"
 	"github.com/gogan/gan/train/eval"
 )
@@ -100,7 +99,7 @@ func folderBackground(c *cli.Context) (data.Background, error) {
 	}
 	seen := ""
 	for _, r := range runs {
-		cfg, err := train.ReadConfig(filepath.Join(r, "config.json"))
+		cfg, err := runfolder.ReadSummary(r)
 		if err != nil || cfg.Data == "mnist" {
 			continue // an .onnx file, or no folder behind it
 		}

@@ -14,7 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gogan/gan/infer"
-	"github.com/gogan/gan/train"
+	"github.com/gogan/gan/internal/runfolder"
 	"github.com/gogan/gan/train/data"
 	"github.com/gogan/gan/train/eval"
 )
@@ -139,9 +139,9 @@ func generatorPath(model string) (string, error) {
 	if !st.IsDir() {
 		return model, nil
 	}
-	p := filepath.Join(model, train.ExportName)
+	p := filepath.Join(model, runfolder.ExportName)
 	if _, err := os.Stat(p); err != nil {
-		return "", usage("--model %s: the run folder has no %s; export it with gan-train export --run %s", model, train.ExportName, model)
+		return "", usage("--model %s: the run folder has no %s; export it with gan-train export --run %s", model, runfolder.ExportName, model)
 	}
 	return p, nil
 }

@@ -16,6 +16,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gogan/gan/cmd/internal/command"
+	"github.com/gogan/gan/internal/atomicfile"
+	"github.com/gogan/gan/internal/sheet"
 	"github.com/gogan/gan/models"
 	"github.com/gogan/gan/train"
 	"github.com/gogan/gan/train/data"
@@ -373,14 +375,14 @@ func writeProjection(dir string, target *tensor.Tensor, p *train.Projection, nam
 	n, c, h, w := target.Dim(0), target.Dim(1), target.Dim(2), target.Dim(3)
 	per := c * h * w
 	for i := 0; i < n; i++ {
-		img := gray(train.Grid(p.Recon.Data[i*per:(i+1)*per], 1, c, h, w, 1).SubImage(image.Rect(2, 2, 2+w, 2+h)), c)
+		img := gray(sheet.Grid(p.Recon.Data[i*per:(i+1)*per], 1, c, h, w, 1).SubImage(image.Rect(2, 2, 2+w, 2+h)), c)
 		name := filepath.Join(dir, fmt.Sprintf("recon-%03d.png", i))
-		if err := train.WriteFileAtomic(name, func(wr io.Writer) error { return train.EncodePNG(wr, img) }); err != nil {
+		if err := atomicfile.Write(name, func(wr io.Writer) error { return sheet.EncodePNG(wr, img) }); err != nil {
 			return err
 		}
 	}
-	if err := train.WriteFileAtomic(filepath.Join(dir, "compare.png"), func(wr io.Writer) error {
-		return train.EncodePNG(wr, gray(compareGrid(target, p.Recon), c))
+	if err := atomicfile.Write(filepath.Join(dir, "compare.png"), func(wr io.Writer) error {
+		return sheet.EncodePNG(wr, gray(compareGrid(target, p.Recon), c))
 	}); err != nil {
 		return err
 	}
@@ -389,7 +391,7 @@ func writeProjection(dir string, target *tensor.Tensor, p *train.Projection, nam
 	for i, name := range names {
 		fmt.Fprintf(&csv, "%d,%s,%.4f,%.4f,%.6g\n", i, strconv.Quote(name), p.MAE[i], p.StartMAE[i], p.Loss[i])
 	}
-	return train.WriteFileAtomic(filepath.Join(dir, "errors.csv"), func(wr io.Writer) error {
+	return atomicfile.Write(filepath.Join(dir, "errors.csv"), func(wr io.Writer) error {
 		_, err := io.WriteString(wr, csv.String())
 		return err
 	})
@@ -430,5 +432,5 @@ func compareGrid(target, recon *tensor.Tensor) image.Image {
 			}
 		}
 	}
-	return train.Grid(cells, 2*rows*cols, c, h, w, cols)
+	return sheet.Grid(cells, 2*rows*cols, c, h, w, cols)
 }
