@@ -106,24 +106,19 @@ func compareAction(c *cli.Context) error {
 		return err
 	}
 	defer release()
-	ref, real, t, err := disjointSets(c, net, n)
+	sess, real, t, err := disjointSets(c, net, opt, n)
 	if err != nil {
 		return err
 	}
-	scoreNet, why := coverageNet(net, t.classes)
-	if why != "" {
-		notice(c, why)
-	}
-	sc, err := eval.NewScorer(scoreNet, ref, opt)
-	if err != nil {
-		return err
+	if sess.Note != "" {
+		notice(c, sess.Note)
 	}
 	out := comparison{ReferenceSet: t.ReferenceSet, FeatureNet: net.Name(), Seed: c.Uint64("seed"), Samples: real.N}
 	var panels []panel
 	gray := true
 	add := func(row comparedRun, im eval.Images) error {
 		gray = gray && im.C == 1
-		rep, err := sc.ScoreImages(im)
+		rep, err := sess.Score(im)
 		if err != nil {
 			return fmt.Errorf("%s: %w", row.Name, err)
 		}
