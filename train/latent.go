@@ -4,7 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"github.com/gogan/gan/internal/atomicfile"
-	"github.com/gogan/gan/train/data/npy"
+	"github.com/gogan/gan/internal/npy"
 	"io"
 	"math"
 	"os"
