@@ -155,17 +155,8 @@ func sampleGenerator(ctx context.Context, c *cli.Context, path string, n int) (e
 	}
 	defer g.Close()
 	seed := c.Uint64("seed")
-	req := infer.Request{Seeds: make([]uint64, n)}
-	for i := range req.Seeds {
-		req.Seeds[i] = seed + uint64(i)
-	}
 	info := g.Info()
-	if k := len(info.Classes); k > 0 {
-		req.Labels = make([]int, n)
-		for i := range req.Labels {
-			req.Labels[i] = i % k
-		}
-	}
+	req := infer.SeriesFor(g, seed).Request(0, n, info.ZDim)
 	b, err := g.Generate(ctx, req)
 	if err != nil {
 		return eval.Images{}, "", err
