@@ -3,9 +3,9 @@ package train
 import (
 	"fmt"
 	"math/rand/v2"
-	"syscall"
 	"testing"
 
+	"github.com/gogan/gan/internal/rusage"
 	"github.com/gogan/gan/models"
 	"github.com/gogan/gan/train/nn"
 	"github.com/gogan/gan/train/tensor"
@@ -84,26 +84,21 @@ func benchStep(b *testing.B, spec models.Spec, n int) {
 	// CPU seconds per step: steadier than wall time on a shared machine.
 	b.ReportMetric((cpuTime()-cpu0)*1000/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(float64(faults()-flt0)/float64(b.N), "faults/op")
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-		b.ReportMetric(float64(ru.Maxrss)/1024, "peak-MB")
+	if u, ok := rusage.Self(); ok {
+		b.ReportMetric(u.PeakMB, "peak-MB")
 	}
 }
 
 // cpuTime is the process's user+system CPU seconds.
 func cpuTime() float64 {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+	u, _ := rusage.Self()
+	return u.CPUSeconds
 }
 
 // faults is the process's count of minor page faults: fresh memory touched.
 func faults() int64 {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return ru.Minflt
+	u, _ := rusage.Self()
+	return u.MinorFaults
 }
 
 // BenchmarkDCGANSpectralNorm times the reference 28x28 DCGAN at batch 64
