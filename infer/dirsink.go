@@ -59,8 +59,8 @@ type dirFile struct {
 // manifest (a contact sheet), or "".
 func NewDirSink(name string, extra string) (*DirSink, error) {
 	out := filepath.Clean(name)
-	if real, err := filepath.EvalSymlinks(out); err == nil {
-		out = real
+	if reals, err := filepath.EvalSymlinks(out); err == nil {
+		out = reals
 	}
 	parent := filepath.Dir(out)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
@@ -105,8 +105,8 @@ func stageable(out, parent string, st fs.FileInfo) bool {
 		return false // the root
 	}
 	if wd, err := os.Getwd(); err == nil {
-		if real, err := filepath.EvalSymlinks(wd); err == nil {
-			wd = real
+		if reals, err := filepath.EvalSymlinks(wd); err == nil {
+			wd = reals
 		}
 		if wd == out || strings.HasPrefix(wd, out+string(filepath.Separator)) {
 			return false // swapping it would leave us in a deleted folder
@@ -397,8 +397,8 @@ func SamePath(a, b string) bool {
 		if abs, err := filepath.Abs(p); err == nil {
 			p = abs
 		}
-		if real, err := filepath.EvalSymlinks(p); err == nil {
-			p = real
+		if reals, err := filepath.EvalSymlinks(p); err == nil {
+			p = reals
 		}
 		return p
 	}

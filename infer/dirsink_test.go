@@ -70,11 +70,11 @@ func TestDirSinkAbort(t *testing.T) {
 // and a symbolic link to it stays a link to the finished output.
 func TestDirSinkKeepsFolder(t *testing.T) {
 	root := t.TempDir()
-	real := filepath.Join(root, "real")
-	os.Mkdir(real, 0o750)
-	os.Chmod(real, 0o750)
+	reals := filepath.Join(root, "real")
+	os.Mkdir(reals, 0o750)
+	os.Chmod(reals, 0o750)
 	link := filepath.Join(root, "link")
-	if err := os.Symlink(real, link); err != nil {
+	if err := os.Symlink(reals, link); err != nil {
 		t.Fatal(err)
 	}
 	s, err := NewDirSink(link, "")
@@ -93,7 +93,7 @@ func TestDirSinkKeepsFolder(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(link, ManifestName)); string(b) != "m" {
 		t.Error("the manifest is not reached through the link")
 	}
-	if st, _ := os.Stat(real); st.Mode().Perm() != 0o750 {
+	if st, _ := os.Stat(reals); st.Mode().Perm() != 0o750 {
 		t.Errorf("--out has mode %v; want its old 0750", st.Mode().Perm())
 	}
 }

@@ -148,8 +148,8 @@ func TestAugmentReachesD(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	real := tensor.Uniform(rng, -0.9, 0.9, n, 1, 28, 28)
-	gan.TrainStep(func() Batch { return Batch{X: real} })
+	reals := tensor.Uniform(rng, -0.9, 0.9, n, 1, 28, 28)
+	gan.TrainStep(func() Batch { return Batch{X: reals} })
 	if len(rd.seen) != 4 {
 		t.Fatalf("D scored %d batches, want 4 (real, fake, R1, G step)", len(rd.seen))
 	}

@@ -64,8 +64,8 @@ func benchStep(b *testing.B, spec models.Spec, n int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	real := Batch{X: tensor.Uniform(rng, -1, 1, n, spec.Channels, spec.Size, spec.Size)}
-	next := func() Batch { return real }
+	reals := Batch{X: tensor.Uniform(rng, -1, 1, n, spec.Channels, spec.Size, spec.Size)}
+	next := func() Batch { return reals }
 	// Warm up: the first steps of a process pay for fresh pages and
 	// an unsettled heap, which a training run amortises.
 	for i := 0; i < 5; i++ {
@@ -125,8 +125,8 @@ func BenchmarkDCGANSpectralNorm(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				real := Batch{X: tensor.Uniform(rng, -1, 1, n, 1, 28, 28)}
-				next := func() Batch { return real }
+				reals := Batch{X: tensor.Uniform(rng, -1, 1, n, 1, 28, 28)}
+				next := func() Batch { return reals }
 				var fake *tensor.Tensor
 				tensor.NoGrad(func() { fake = g.Generate(tensor.Randn(rng, 0, 1, n, 100), nil) })
 				arena := tensor.NewArena()
@@ -136,7 +136,7 @@ func BenchmarkDCGANSpectralNorm(b *testing.B) {
 						return
 					}
 					arena.Reset()
-					tensor.UseArena(arena, func() { gan.dStep(real, fake, nil, 0) })
+					tensor.UseArena(arena, func() { gan.dStep(reals, fake, nil, 0) })
 				}
 				for i := 0; i < 5; i++ {
 					op()

@@ -106,14 +106,14 @@ func compareAction(c *cli.Context) error {
 		return err
 	}
 	defer release()
-	sess, real, t, err := disjointSets(c, net, opt, n)
+	sess, reals, t, err := disjointSets(c, net, opt, n)
 	if err != nil {
 		return err
 	}
 	if sess.Note != "" {
 		notice(c, sess.Note)
 	}
-	out := comparison{ReferenceSet: t.ReferenceSet, FeatureNet: net.Name(), Seed: c.Uint64("seed"), Samples: real.N}
+	out := comparison{ReferenceSet: t.ReferenceSet, FeatureNet: net.Name(), Seed: c.Uint64("seed"), Samples: reals.N}
 	var panels []panel
 	gray := true
 	add := func(row comparedRun, im eval.Images) error {
@@ -134,13 +134,13 @@ func compareAction(c *cli.Context) error {
 		panels = append(panels, newPanel(row.Name, im, gridN))
 		return nil
 	}
-	if err := add(comparedRun{Name: "real", Model: "real images", Steps: -1, Source: t.Real}, real); err != nil {
+	if err := add(comparedRun{Name: "real", Model: "real images", Steps: -1, Source: t.Real}, reals); err != nil {
 		return err
 	}
 	ctx, stop := interruptible()
 	defer stop()
 	for i, path := range paths {
-		samples, source, err := sampleGenerator(ctx, c, path, real.N)
+		samples, source, err := sampleGenerator(ctx, c, path, reals.N)
 		if err != nil {
 			return err
 		}

@@ -62,7 +62,7 @@ func referenceAction(c *cli.Context) error {
 		return err
 	}
 	defer release()
-	sess, real, t, err := disjointSets(c, net, opt, n)
+	sess, reals, t, err := disjointSets(c, net, opt, n)
 	if err != nil {
 		return err
 	}
@@ -74,11 +74,11 @@ func referenceAction(c *cli.Context) error {
 		name string
 		im   eval.Images
 	}
-	sets := []set{{"real, disjoint (floor)", real}}
+	sets := []set{{"real, disjoint (floor)", reals}}
 	for _, s := range noiseLevels {
-		sets = append(sets, set{fmt.Sprintf("real + noise σ=%g", s), eval.Noisy(real, s, seed)})
+		sets = append(sets, set{fmt.Sprintf("real + noise σ=%g", s), eval.Noisy(reals, s, seed)})
 	}
-	sets = append(sets, set{"uniform noise (ceiling)", eval.UniformNoise(real.N, real.C, real.H, real.W, seed)})
+	sets = append(sets, set{"uniform noise (ceiling)", eval.UniformNoise(reals.N, reals.C, reals.H, reals.W, seed)})
 	for i, s := range sets {
 		rep, err := sess.Score(s.im)
 		if err != nil {
@@ -103,7 +103,7 @@ func referenceAction(c *cli.Context) error {
 // disjointSets starts the scoring session on n reference images and
 // returns n other real images: the MNIST test and training sets, or two
 // halves of --reference-dir.
-func disjointSets(c *cli.Context, net eval.Extractor, opt eval.ScorerOptions, n int) (sess *eval.Session, real eval.Images, t referenceTable, err error) {
+func disjointSets(c *cli.Context, net eval.Extractor, opt eval.ScorerOptions, n int) (sess *eval.Session, reals eval.Images, t referenceTable, err error) {
 	seed := c.Uint64("seed")
 	ds, name, err := referenceSet(c, net)
 	if err != nil {
@@ -122,7 +122,7 @@ func disjointSets(c *cli.Context, net eval.Extractor, opt eval.ScorerOptions, n 
 			err = fmt.Errorf("real set: %v", err)
 			return
 		}
-		real, err = eval.SampleDataset(train, n, seed)
+		reals, err = eval.SampleDataset(train, n, seed)
 		t.ReferenceSet, t.Real = sess.Reference, fmt.Sprintf("mnist train (%d of %d images)", n, train.Len())
 		return
 	}
@@ -135,7 +135,7 @@ func disjointSets(c *cli.Context, net eval.Extractor, opt eval.ScorerOptions, n 
 		n = half
 	}
 	var ref eval.Images
-	if ref, real, err = eval.DisjointSamples(ds, n, seed); err != nil {
+	if ref, reals, err = eval.DisjointSamples(ds, n, seed); err != nil {
 		return
 	}
 	t.ReferenceSet = fmt.Sprintf("%s (%d images, one half)", name, n)

@@ -96,16 +96,16 @@ func (s *Session) ReferenceSize() int { return s.sc.ReferenceSize() }
 // DisjointSamples draws two disjoint samples of n images from ds: its two
 // halves (Split at 0.5), n from each, for scoring real images against real
 // ones (the floor of a reference table). ds must hold at least 2n images.
-func DisjointSamples(ds data.Dataset, n int, seed uint64) (ref, real Images, err error) {
+func DisjointSamples(ds data.Dataset, n int, seed uint64) (ref, reals Images, err error) {
 	if half := ds.Len() / 2; half < n {
-		return ref, real, fmt.Errorf("eval: %s has %d images; two disjoint samples of %d need %d", ds.Name(), ds.Len(), n, 2*n)
+		return ref, reals, fmt.Errorf("eval: %s has %d images; two disjoint samples of %d need %d", ds.Name(), ds.Len(), n, 2*n)
 	}
 	a, b := Split(ds, 0.5, seed)
 	if ref, err = SampleDataset(a, n, seed); err != nil {
-		return ref, real, err
+		return ref, reals, err
 	}
-	real, err = SampleDataset(b, n, seed)
-	return ref, real, err
+	reals, err = SampleDataset(b, n, seed)
+	return ref, reals, err
 }
 
 // coverageNet returns net as the Scorer should use it: with its classes
