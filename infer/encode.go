@@ -9,7 +9,8 @@ import (
 	"image/png"
 	"math"
 	"strconv"
-	"strings"
+
+	"github.com/gogan/gan/internal/npy"
 )
 
 // Encoder appends image i of a batch, encoded, to dst. An Encoder keeps
@@ -70,19 +71,9 @@ func FileName(i, n int, ext string) string {
 
 // NpyHeader is the .npy (format 1.0) header of a little-endian float32
 // C-order array of shape (N,C,H,W): magic, length and a Python dict literal
-// padded so that the data starts on a 64-byte boundary. The data follows
-// as AppendFloat32s writes it. (train/data/npy writes the same header; infer
-// does not import the training side.)
-func NpyHeader(shape [4]int) []byte {
-	dims := make([]string, len(shape))
-	for i, d := range shape {
-		dims[i] = strconv.Itoa(d)
-	}
-	dict := fmt.Sprintf("{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }", strings.Join(dims, ", "))
-	dict += strings.Repeat(" ", (64-(10+len(dict)+1)%64)%64) + "\n"
-	b := append([]byte("\x93NUMPY\x01\x00"), byte(len(dict)), byte(len(dict)>>8))
-	return append(b, dict...)
-}
+// padded so that the data starts on a 64-byte boundary (internal/npy's).
+// The data follows as AppendFloat32s writes it.
+func NpyHeader(shape [4]int) []byte { return npy.Header(shape[:]) }
 
 // AppendFloat32s appends data to dst as little-endian float32s, the body of
 // a .npy array.

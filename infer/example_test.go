@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"image/png"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/gogan/gan/infer"
 )
@@ -51,4 +54,50 @@ func ExampleSlerp() {
 	}
 	fmt.Println(len(frames), "latents, first == seed 10:", frames[0][0] == a[0])
 	// Output: 5 latents, first == seed 10: true
+}
+
+// A pipeline writing 1,000 PNGs into a folder with a manifest and a
+// contact sheet: image i from seed 100+i, the classes in turn. The folder
+// appears, complete, only when the last file is in.
+func ExampleSample() {
+	g, err := infer.Open("testdata/gen_cond.onnx")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer g.Close()
+	tmp, err := os.MkdirTemp("", "samples")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(tmp)
+	out := filepath.Join(tmp, "out")
+
+	sink, err := infer.NewDirSink(out, "")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	in := g.Info()
+	job := infer.SampleJob{
+		N:         1000,
+		Series:    infer.SeriesFor(g, 100),
+		Sink:      sink,
+		Sheet:     infer.NewSheet(64, 8, in.Channels, in.Size, in.Width),
+		SheetFile: filepath.Join(tmp, "sheet.png"),
+	}
+	n, err := infer.Sample(context.Background(), g, job)
+	if err != nil {
+		fmt.Println(err, sink.Abort())
+		return
+	}
+	files, _ := os.ReadDir(out)
+	manifest, _ := os.ReadFile(filepath.Join(out, infer.ManifestName))
+	lines := strings.Split(string(manifest), "\n")
+	fmt.Println(n, "images,", len(files), "files:", files[0].Name(), "...", files[999].Name(), files[1000].Name())
+	fmt.Println(lines[0], lines[1], lines[2], lines[1000])
+	// Output:
+	// 1000 images, 1001 files: 000000.png ... 000999.png manifest.csv
+	// file,seed,label 000000.png,100,0 000001.png,101,1 000999.png,1099,0
 }

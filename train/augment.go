@@ -1,7 +1,6 @@
 package train
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -38,9 +37,9 @@ func ParseAugment(s string) (Augment, error) {
 		p = strings.TrimSpace(p)
 		switch {
 		case !slices.Contains(AugmentKinds, p):
-			return nil, fmt.Errorf("--augment %q: unknown transform %q; give a comma list of %s (or \"\" for none)", s, p, strings.Join(AugmentKinds, ", "))
+			return nil, settingErr("augment", "{augment} %q: unknown transform %q; give a comma list of %s (or \"\" for none)", s, p, strings.Join(AugmentKinds, ", "))
 		case slices.Contains(a, p):
-			return nil, fmt.Errorf("--augment %q: %s is listed twice", s, p)
+			return nil, settingErr("augment", "{augment} %q: %s is listed twice", s, p)
 		}
 		a = append(a, p)
 	}
@@ -54,7 +53,7 @@ func (a Augment) String() string { return strings.Join(a, ",") }
 // saturation is meaningless with one channel.
 func (a Augment) checkChannels(channels int) error {
 	if channels != 3 && slices.Contains(a, AugColor) {
-		return fmt.Errorf("--augment %s: color needs RGB images, but the data has %d channel(s); leave color out (e.g. --augment translation,cutout)", a, channels)
+		return settingErr("augment", "{augment} %s: color needs RGB images, but the data has %d channel(s); leave color out (e.g. {augment} translation,cutout)", a, channels)
 	}
 	return nil
 }

@@ -39,10 +39,10 @@ func TestParseAugment(t *testing.T) {
 		}
 	}
 	for in, parts := range map[string][]string{
-		"translate":          {"--augment", `"translate"`, "translation, cutout, color"},
-		"cutout,,color":      {"--augment", `""`},
-		"cutout,cutout":      {"--augment", "cutout is listed twice"},
-		"color;translation":  {"--augment", `"color;translation"`},
+		"translate":          {"augment ", `"translate"`, "translation, cutout, color"},
+		"cutout,,color":      {"augment ", `""`},
+		"cutout,cutout":      {"augment ", "cutout is listed twice"},
+		"color;translation":  {"augment ", `"color;translation"`},
 		"Translation,cutout": {"unknown transform"},
 	} {
 		_, err := ParseAugment(in)
@@ -148,8 +148,8 @@ func TestAugmentReachesD(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	real := tensor.Uniform(rng, -0.9, 0.9, n, 1, 28, 28)
-	gan.TrainStep(func() Batch { return Batch{X: real} })
+	reals := tensor.Uniform(rng, -0.9, 0.9, n, 1, 28, 28)
+	gan.TrainStep(func() Batch { return Batch{X: reals} })
 	if len(rd.seen) != 4 {
 		t.Fatalf("D scored %d batches, want 4 (real, fake, R1, G step)", len(rd.seen))
 	}
@@ -233,10 +233,10 @@ func TestAugmentConfig(t *testing.T) {
 		edit  func(*Config)
 		parts []string
 	}{
-		{func(c *Config) { c.Augment = "color" }, []string{"--augment color", "RGB", "1 channel"}},
-		{func(c *Config) { c.Augment = "flip" }, []string{"--augment", "flip"}},
-		{func(c *Config) { *c = c.WithVAEDefaults(); c.Augment = "cutout" }, []string{"--augment cutout", "vae"}},
-		{func(c *Config) { c.Model.CondD = models.CondProjection }, []string{"--cond-d projection", "--conditional"}},
+		{func(c *Config) { c.Augment = "color" }, []string{"augment color", "RGB", "1 channel"}},
+		{func(c *Config) { c.Augment = "flip" }, []string{"augment ", "flip"}},
+		{func(c *Config) { *c = c.WithVAEDefaults(); c.Augment = "cutout" }, []string{"augment cutout", "vae"}},
+		{func(c *Config) { c.Model.CondD = models.CondProjection }, []string{"model.cond_d projection", "conditional"}},
 		{func(c *Config) { c.Model.CondD = "sum"; c.Conditional = true }, []string{"--cond-d", "sum"}},
 		{func(c *Config) { c.Model.Kind, c.Model.CondD, c.Conditional = "mlp", models.CondProjection, true }, []string{"--cond-d projection", "mlp"}},
 	} {

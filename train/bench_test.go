@@ -3,9 +3,9 @@ package train
 import (
 	"fmt"
 	"math/rand/v2"
-	"syscall"
 	"testing"
 
+	"github.com/gogan/gan/internal/rusage"
 	"github.com/gogan/gan/models"
 	"github.com/gogan/gan/train/nn"
 	"github.com/gogan/gan/train/tensor"
@@ -64,8 +64,8 @@ func benchStep(b *testing.B, spec models.Spec, n int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	real := Batch{X: tensor.Uniform(rng, -1, 1, n, spec.Channels, spec.Size, spec.Size)}
-	next := func() Batch { return real }
+	reals := Batch{X: tensor.Uniform(rng, -1, 1, n, spec.Channels, spec.Size, spec.Size)}
+	next := func() Batch { return reals }
 	// Warm up: the first steps of a process pay for fresh pages and
 	// an unsettled heap, which a training run amortises.
 	for i := 0; i < 5; i++ {
@@ -84,26 +84,21 @@ func benchStep(b *testing.B, spec models.Spec, n int) {
 	// CPU seconds per step: steadier than wall time on a shared machine.
 	b.ReportMetric((cpuTime()-cpu0)*1000/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(float64(faults()-flt0)/float64(b.N), "faults/op")
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-		b.ReportMetric(float64(ru.Maxrss)/1024, "peak-MB")
+	if u, ok := rusage.Self(); ok {
+		b.ReportMetric(u.PeakMB, "peak-MB")
 	}
 }
 
 // cpuTime is the process's user+system CPU seconds.
 func cpuTime() float64 {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+	u, _ := rusage.Self()
+	return u.CPUSeconds
 }
 
 // faults is the process's count of minor page faults: fresh memory touched.
 func faults() int64 {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return ru.Minflt
+	u, _ := rusage.Self()
+	return u.MinorFaults
 }
 
 // BenchmarkDCGANSpectralNorm times the reference 28x28 DCGAN at batch 64
@@ -130,8 +125,8 @@ func BenchmarkDCGANSpectralNorm(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				real := Batch{X: tensor.Uniform(rng, -1, 1, n, 1, 28, 28)}
-				next := func() Batch { return real }
+				reals := Batch{X: tensor.Uniform(rng, -1, 1, n, 1, 28, 28)}
+				next := func() Batch { return reals }
 				var fake *tensor.Tensor
 				tensor.NoGrad(func() { fake = g.Generate(tensor.Randn(rng, 0, 1, n, 100), nil) })
 				arena := tensor.NewArena()
@@ -141,7 +136,7 @@ func BenchmarkDCGANSpectralNorm(b *testing.B) {
 						return
 					}
 					arena.Reset()
-					tensor.UseArena(arena, func() { gan.dStep(real, fake, nil, 0) })
+					tensor.UseArena(arena, func() { gan.dStep(reals, fake, nil, 0) })
 				}
 				for i := 0; i < 5; i++ {
 					op()

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/gogan/gan/internal/atomicfile"
 	"github.com/gogan/gan/train/data"
 	"github.com/gogan/gan/train/nn"
 )
@@ -84,7 +85,7 @@ func SaveCheckpoint(path string, m Model, meta Meta) error {
 		}
 	}
 	binary.Write(&buf, binary.LittleEndian, crc32.ChecksumIEEE(buf.Bytes()))
-	return WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err })
+	return atomicfile.Write(path, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err })
 }
 
 // Checkpoint is a checkpoint read back from disk.

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"strings"
 
 	"github.com/gogan/gan/internal/version"
 	"github.com/gogan/gan/models"
@@ -137,10 +138,11 @@ func (c Config) TotalSteps(n int) int {
 	return c.Epochs * (n / c.BatchSize)
 }
 
-// Validate checks the settings that do not depend on the data.
+// Validate checks the settings that do not depend on the data. A fault is
+// a *SettingError naming the setting.
 func (c Config) Validate() error {
 	if err := c.Model.Validate(); err != nil {
-		return err
+		return settingErr("model", "%v", err).causedBy(err)
 	}
 	if err := c.validateObjective(); err != nil {
 		return err
@@ -150,38 +152,57 @@ func (c Config) Validate() error {
 	}
 	if c.Background != "" {
 		if _, err := data.ParseBackground(c.Background); err != nil {
-			return fmt.Errorf("--%v", err)
+			return backgroundErr(err)
 		}
 	}
 	switch {
 	case c.BatchSize < 1:
-		return fmt.Errorf("--batch-size %d: must be at least 1", c.BatchSize)
+		return settingErr("batch_size", "{batch_size} %d: must be at least 1", c.BatchSize)
 	case c.DSteps < 1:
-		return fmt.Errorf("--d-steps %d: must be at least 1", c.DSteps)
+		return settingErr("d_steps", "{d_steps} %d: must be at least 1", c.DSteps)
 	case c.LrG <= 0 || c.LrD <= 0:
-		return fmt.Errorf("--lr-g %g / --lr-d %g: learning rates must be positive", c.LrG, c.LrD)
+		f := "lr_g"
+		if c.LrG > 0 {
+			f = "lr_d"
+		}
+		return settingErr(f, "{lr_g} %g / {lr_d} %g: learning rates must be positive", c.LrG, c.LrD)
 	case c.Beta1 < 0 || c.Beta1 >= 1 || c.Beta2 < 0 || c.Beta2 >= 1:
-		return fmt.Errorf("--beta1 %g / --beta2 %g: betas must be in [0, 1)", c.Beta1, c.Beta2)
+		f := "beta1"
+		if c.Beta1 >= 0 && c.Beta1 < 1 {
+			f = "beta2"
+		}
+		return settingErr(f, "{beta1} %g / {beta2} %g: betas must be in [0, 1)", c.Beta1, c.Beta2)
 	case c.EMA < 0 || c.EMA >= 1:
-		return fmt.Errorf("--ema %g: the decay must be in [0, 1), e.g. 0.999", c.EMA)
+		return settingErr("ema", "{ema} %g: the decay must be in [0, 1), e.g. 0.999", c.EMA)
 	case c.R1 < 0:
-		return fmt.Errorf("--r1 %g: must not be negative", c.R1)
+		return settingErr("r1", "{r1} %g: must not be negative", c.R1)
 	case c.GPWeight < 0 || math.IsNaN(c.GPWeight) || math.IsInf(c.GPWeight, 0):
-		return fmt.Errorf("--gp-weight %g: the gradient penalty weight must be 0 or more (10 is WGAN-GP's)", c.GPWeight)
+		return settingErr("gp_weight", "{gp_weight} %g: the gradient penalty weight must be 0 or more (10 is WGAN-GP's)", c.GPWeight)
 	case c.R1Every < 0:
-		return fmt.Errorf("--r1-every %d: must be 1 or more (1 applies R1 on every D update)", c.R1Every)
+		return settingErr("r1_every", "{r1_every} %d: must be 1 or more (1 applies R1 on every D update)", c.R1Every)
 	case c.Smooth < 0 || c.Smooth >= 0.5:
-		return fmt.Errorf("--label-smoothing %g: must be in [0, 0.5)", c.Smooth)
-	case c.Epochs < 0 || c.Steps < 0:
-		return fmt.Errorf("--epochs and --steps must not be negative")
+		return settingErr("label_smoothing", "{label_smoothing} %g: must be in [0, 0.5)", c.Smooth)
+	case c.Epochs < 0:
+		return settingErr("epochs", "{epochs} and {steps} must not be negative")
+	case c.Steps < 0:
+		return settingErr("steps", "{epochs} and {steps} must not be negative")
 	case c.Threads < 0:
-		return fmt.Errorf("--threads %d: must not be negative (0 means all cores)", c.Threads)
+		return settingErr("threads", "{threads} %d: must not be negative (0 means all cores)", c.Threads)
 	case c.EvalEvery < 0:
-		return fmt.Errorf("--eval-every %d: must not be negative (0 turns evaluation off)", c.EvalEvery)
-	case c.SampleEvery < 1 || c.CkptEvery < 1:
-		return fmt.Errorf("--sample-every and --checkpoint-every must be at least 1")
+		return settingErr("eval_every", "{eval_every} %d: must not be negative (0 turns evaluation off)", c.EvalEvery)
+	case c.SampleEvery < 1:
+		return settingErr("sample_every", "{sample_every} and {checkpoint_every} must be at least 1")
+	case c.CkptEvery < 1:
+		return settingErr("checkpoint_every", "{sample_every} and {checkpoint_every} must be at least 1")
 	}
 	return nil
+}
+
+// backgroundErr is data.ParseBackground's error as the setting's: its
+// message starts with the word background, which becomes the setting's
+// name.
+func backgroundErr(err error) *SettingError {
+	return settingErr("background", "{background}%s", strings.TrimPrefix(err.Error(), "background")).causedBy(err)
 }
 
 // validateObjective checks the GAN's loss, or the VAE's reconstruction
@@ -189,10 +210,14 @@ func (c Config) Validate() error {
 func (c Config) validateObjective() error {
 	if !c.IsVAE() {
 		if _, err := ParseLoss(string(c.Loss)); err != nil {
-			return err
+			return settingErr("loss", "%v", err).causedBy(err)
 		}
 		if c.Recon != "" || c.Beta != 0 {
-			return fmt.Errorf("--recon and --beta apply to --model vae, not a GAN")
+			f := "recon"
+			if c.Recon == "" {
+				f = "beta"
+			}
+			return settingErr(f, "{recon} and {beta} apply to {model.kind} vae, not a GAN")
 		}
 		return nil
 	}
@@ -201,32 +226,42 @@ func (c Config) validateObjective() error {
 	}
 	switch {
 	case c.Loss != "":
-		return fmt.Errorf("--loss %s: a VAE is trained by --recon and --beta, not a GAN loss", c.Loss)
+		return settingErr("loss", "{loss} %s: a VAE is trained by {recon} and {beta}, not a GAN loss", c.Loss)
 	case c.Beta < 0 || math.IsNaN(c.Beta) || math.IsInf(c.Beta, 0):
-		return fmt.Errorf("--beta %g: the KL weight must be 0 or more (1 is the ELBO)", c.Beta)
+		return settingErr("beta", "{beta} %g: the KL weight must be 0 or more (1 is the ELBO)", c.Beta)
 	case c.DSteps != 1:
-		return fmt.Errorf("--d-steps %d: a VAE has no discriminator", c.DSteps)
+		return settingErr("d_steps", "{d_steps} %d: a VAE has no discriminator", c.DSteps)
 	case c.R1 != 0 || c.R1Every > 1 || c.GPWeight != 0 || c.Smooth != 0:
-		return fmt.Errorf("--r1, --r1-every, --gp-weight and --label-smoothing apply to GANs, not --model vae")
+		f := "r1"
+		switch {
+		case c.R1 != 0:
+		case c.R1Every > 1:
+			f = "r1_every"
+		case c.GPWeight != 0:
+			f = "gp_weight"
+		default:
+			f = "label_smoothing"
+		}
+		return settingErr(f, "{r1}, {r1_every}, {gp_weight} and {label_smoothing} apply to GANs, not {model.kind} vae")
 	}
 	return nil
 }
 
 // validateDiscriminator checks the settings of what D sees and how it
-// takes labels: --augment and --cond-d.
+// takes labels: augment and model.cond_d.
 func (c Config) validateDiscriminator() error {
 	a, err := ParseAugment(c.Augment)
 	if err != nil {
 		return err
 	}
 	if a != nil && c.IsVAE() {
-		return fmt.Errorf("--augment %s applies to GANs (it augments what D sees); --model vae has no discriminator", c.Augment)
+		return settingErr("augment", "{augment} %s applies to GANs (it augments what D sees); {model.kind} vae has no discriminator", c.Augment)
 	}
 	if err := a.checkChannels(c.Model.Channels); err != nil {
 		return err
 	}
 	if c.Model.CondD == models.CondProjection && !c.Conditional {
-		return fmt.Errorf("--cond-d %s applies to --conditional runs; add --conditional or leave --cond-d out", c.Model.CondD)
+		return settingErr("model.cond_d", "{model.cond_d} %s applies to {conditional} runs; add {conditional} or leave {model.cond_d} out", c.Model.CondD)
 	}
 	return nil
 }

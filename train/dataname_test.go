@@ -109,7 +109,7 @@ func TestDataNameAndBackground(t *testing.T) {
 	}
 
 	cfg.Background = "grey"
-	if _, err := LoadData(cfg, func(string) {}); err == nil || !strings.Contains(err.Error(), "--background \"grey\"") {
+	if _, err := LoadData(cfg, func(string) {}); err == nil || !strings.Contains(err.Error(), "background \"grey\"") {
 		t.Errorf("bad background: %v", err)
 	}
 }

@@ -12,14 +12,15 @@ import (
 	"github.com/gogan/gan/train/tensor"
 )
 
-// evalSamples is how many generated images --eval-every scores: enough for
+// evalSamples is how many generated images eval_every scores: enough for
 // a stable FID trend, few enough to take seconds on two cores.
 const evalSamples = 2000
 
 // evaluator scores the sampling generator on a fixed set of latents
-// against a fixed reference sample, for --eval-every.
+// against a fixed reference sample, for Config.EvalEvery, through the same
+// scoring session as gan-eval's.
 type evaluator struct {
-	sc     *eval.Scorer
+	sess   *eval.Session
 	z      *tensor.Tensor
 	labels []int
 	best   float64
@@ -27,29 +28,28 @@ type evaluator struct {
 
 // newEvaluator builds the scorer: the shipped MNIST feature network, with
 // the MNIST test set as reference for MNIST runs and a sample of the
-// training data otherwise.
-func newEvaluator(cfg Config, ds data.Dataset) (*evaluator, error) {
+// training data otherwise. settingName words the eval_every setting in
+// messages.
+func newEvaluator(cfg Config, ds data.Dataset, settingName func(string) string) (*evaluator, error) {
 	net, err := eval.DefaultFeatureNet()
 	if err != nil {
 		return nil, err
 	}
 	var refSet data.Dataset = ds
+	name := ds.Name()
 	if cfg.Data == "" || cfg.Data == "mnist" {
+		name = "mnist test"
 		if refSet, err = data.LoadMNIST(data.DefaultMNISTDir(), "test"); err != nil {
-			return nil, fmt.Errorf("--eval-every needs the MNIST test set: %w", err)
+			return nil, fmt.Errorf("%s needs the MNIST test set: %w", settingName("eval_every"), err)
 		}
 	}
 	n := min(evalSamples, refSet.Len())
-	ref, err := eval.SampleDataset(refSet, n, cfg.Seed)
+	sess, err := eval.NewSession(net, refSet, eval.SessionOptions{N: n, Name: name, Seed: cfg.Seed})
 	if err != nil {
-		return nil, err
-	}
-	sc, err := eval.NewScorer(net, ref, eval.ScorerOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("--eval-every: %w", err)
+		return nil, fmt.Errorf("%s: %w", settingName("eval_every"), err)
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 4))
-	e := &evaluator{sc: sc, z: tensor.Randn(rng, 0, 1, n, cfg.Model.ZDim), best: math.Inf(1)}
+	e := &evaluator{sess: sess, z: tensor.Randn(rng, 0, 1, n, cfg.Model.ZDim), best: math.Inf(1)}
 	if k := cfg.Model.Classes; k > 0 {
 		e.labels = make([]int, n)
 		for i := range e.labels {
@@ -79,7 +79,7 @@ func (e *evaluator) score(g Generator, s Config) (eval.Report, error) {
 			copy(imgs[lo*chw:hi*chw], g.Generate(z, y).Data)
 		}
 	})
-	return e.sc.Score(imgs, n, s.Model.Channels, s.Model.Size, s.Model.Size)
+	return e.sess.Score(eval.Images{N: n, C: s.Model.Channels, H: s.Model.Size, W: s.Model.Size, Data: imgs})
 }
 
 // evaluate scores the run's sampler, fills rec's quality columns and keeps

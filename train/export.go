@@ -11,13 +11,14 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/gogan/gan/internal/runfolder"
 	"github.com/gogan/gan/models"
 	"github.com/gogan/gan/train/nn"
 )
 
 // ExportName is the file a finished run's generator is exported to, in the
 // run folder.
-const ExportName = "generator.onnx"
+const ExportName = runfolder.ExportName
 
 // exportMeta is the metadata a run adds to its exported generator.
 func exportMeta(cfg Config, step int, weights string) map[string]string {

@@ -179,8 +179,8 @@ func (t *GAN) trainStep(next func() Batch) Stats {
 	var fake *tensor.Tensor
 	var fakeLabels []int
 	for k := 0; k < t.H.DSteps; k++ {
-		real := next()
-		n := real.X.Dim(0)
+		reals := next()
+		n := reals.X.Dim(0)
 		z, labels := t.Noise(n)
 		last := k == t.H.DSteps-1
 		if last {
@@ -189,7 +189,7 @@ func (t *GAN) trainStep(next func() Batch) Stats {
 		} else {
 			tensor.NoGrad(func() { fake = t.G.Generate(z, labels) })
 		}
-		st.LossD, st.DReal, st.DFake = t.dStep(real, fake.Detach(), labels, t.Step*t.H.DSteps+k)
+		st.LossD, st.DReal, st.DFake = t.dStep(reals, fake.Detach(), labels, t.Step*t.H.DSteps+k)
 	}
 	t.OptG.ZeroGrad()
 	// D's weights take no part in G's update: with them excluded, D's
@@ -219,28 +219,28 @@ func (t *GAN) trainStep(next func() Batch) Stats {
 
 // dStep makes D update number n (counted from 0 over the run) and returns
 // its loss and mean raw outputs.
-func (t *GAN) dStep(real Batch, fake *tensor.Tensor, fakeLabels []int, n int) (loss, dReal, dFake float64) {
+func (t *GAN) dStep(reals Batch, fake *tensor.Tensor, fakeLabels []int, n int) (loss, dReal, dFake float64) {
 	t.OptD.ZeroGrad()
-	augR, augF := t.augment(real.X), t.augment(fake)
-	outR := t.D.Score(augR.apply(real.X), real.Labels)
+	augR, augF := t.augment(reals.X), t.augment(fake)
+	outR := t.D.Score(augR.apply(reals.X), reals.Labels)
 	outF := t.D.Score(augF.apply(fake), fakeLabels)
 	l := t.H.Loss.DLoss(outR, outF, float32(t.H.RealLabel))
 	// The penalties differentiate D through the augmentation, at the
 	// images before it, as DiffAugment's and StyleGAN2-ADA's R1 do; R1
 	// reuses the draw the real batch was scored with.
 	score := func(a augDraw) func(*tensor.Tensor) *tensor.Tensor {
-		return func(x *tensor.Tensor) *tensor.Tensor { return t.D.Score(a.apply(x), real.Labels) }
+		return func(x *tensor.Tensor) *tensor.Tensor { return t.D.Score(a.apply(x), reals.Labels) }
 	}
 	if t.H.Loss == WGANGP {
-		eps := tensor.Uniform(t.rng, 0, 1, real.X.Dim(0), 1, 1, 1)
+		eps := tensor.Uniform(t.rng, 0, 1, reals.X.Dim(0), 1, 1, 1)
 		var mix *tensor.Tensor
 		tensor.NoGrad(func() {
-			mix = tensor.Add(tensor.Mul(eps, real.X), tensor.Mul(tensor.AddScalar(tensor.Neg(eps), 1), fake))
+			mix = tensor.Add(tensor.Mul(eps, reals.X), tensor.Mul(tensor.AddScalar(tensor.Neg(eps), 1), fake))
 		})
 		l = tensor.Add(l, tensor.Scale(GradPenalty(score(t.augment(mix)), mix, 1), float32(t.H.GPWeight)))
 	}
 	if w := r1Weight(t.H, n); w > 0 {
-		l = tensor.Add(l, tensor.Scale(GradPenalty(score(augR), real.X, -1), float32(w/2)))
+		l = tensor.Add(l, tensor.Scale(GradPenalty(score(augR), reals.X, -1), float32(w/2)))
 	}
 	l.Backward()
 	t.OptD.Step()

@@ -3,7 +3,8 @@ package train
 import (
 	"bufio"
 	"fmt"
-	"github.com/gogan/gan/train/data/npy"
+	"github.com/gogan/gan/internal/atomicfile"
+	"github.com/gogan/gan/internal/npy"
 	"io"
 	"math"
 	"os"
@@ -19,7 +20,7 @@ func WriteNpy(w io.Writer, t *tensor.Tensor) error { return npy.Write(w, t.Shape
 
 // WriteNpyFile writes t to path atomically (see WriteNpy).
 func WriteNpyFile(path string, t *tensor.Tensor) error {
-	return WriteFileAtomic(path, func(w io.Writer) error { return WriteNpy(w, t) })
+	return atomicfile.Write(path, func(w io.Writer) error { return WriteNpy(w, t) })
 }
 
 // ReadNpy reads a .npy array of float32 or float64 (rounded to float32).

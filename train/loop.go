@@ -8,19 +8,19 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
-	"strings"
 	"time"
 
+	"github.com/gogan/gan/internal/atomicfile"
+	"github.com/gogan/gan/internal/sheet"
 	"github.com/gogan/gan/train/nn"
 	"github.com/gogan/gan/train/tensor"
 )
 
-func defaultThreads() int { return runtime.GOMAXPROCS(0) }
-
 // Train runs the loop to the configured step count, writing metrics,
 // sample grids and checkpoints into the run folder. When ctx is cancelled
 // (SIGINT, SIGTERM) it saves a checkpoint and returns ErrInterrupted.
+// RunOptions.OnStep sees every step's record; Train itself writes only
+// notes and warnings, to RunOptions.Log.
 func (r *Run) Train(ctx context.Context) error {
 	var err error
 	if r.metrics, err = OpenMetrics(filepath.Join(r.Dir, "metrics.csv"), r.Step()); err != nil {
@@ -49,15 +49,12 @@ func (r *Run) Train(ctx context.Context) error {
 		}
 		return Batch{X: tensor.New(b.Images, b.N, c, h, w), Labels: labels}
 	}
-	lastLog := time.Now()
 	stepStart := time.Now()
 	for r.Step() < r.total {
 		if ctx.Err() != nil {
-			r.endProgress()
 			if err := r.flushAll(); err != nil {
 				return err
 			}
-			fmt.Fprintf(r.opt.Log, "stopped at step %d; checkpoint saved. Continue with: gan-train --resume %s\n", r.Step(), r.Dir)
 			return ErrInterrupted
 		}
 		st := r.model.TrainStep(next)
@@ -65,12 +62,11 @@ func (r *Run) Train(ctx context.Context) error {
 		ips := float64(cfg.BatchSize*cfg.DSteps) / now.Sub(stepStart).Seconds()
 		stepStart = now
 		if !st.Finite() {
-			r.endProgress()
 			r.metrics.Flush()
-			d, g := r.lossNames()
-			try := "a lower --lr-d/--lr-g or another --loss"
+			d, g := r.LossNames()
+			try := r.sayf("a lower {lr_d}/{lr_g} or another {loss}")
 			if r.Cfg.IsVAE() {
-				try = "a lower --lr-g/--lr-d"
+				try = r.sayf("a lower {lr_g}/{lr_d}")
 			}
 			// Only a checkpoint on disk may be called the last good one: a
 			// run that diverges before its first has none to offer.
@@ -92,12 +88,10 @@ func (r *Run) Train(ctx context.Context) error {
 			return fmt.Errorf("writing metrics: %w", err)
 		}
 		if msg := r.watch.observe(cfg.Loss, st); msg != "" {
-			r.endProgress()
-			fmt.Fprintf(r.opt.Log, "warning at step %d: %s\n", r.Step(), msg)
+			fmt.Fprintf(r.opt.Log, "warning at step %d: %s\n", r.Step(), nameSettings(msg, r.name))
 		}
-		r.progress(rec, &lastLog)
 		if r.opt.OnStep != nil {
-			r.opt.OnStep()
+			r.opt.OnStep(rec)
 		}
 		if r.Step()%cfg.SampleEvery == 0 && r.Step() < r.total {
 			if err := r.writeSamples(); err != nil {
@@ -118,7 +112,6 @@ func (r *Run) Train(ctx context.Context) error {
 			break
 		}
 	}
-	r.endProgress()
 	if r.opt.OnEnd != nil {
 		if err := r.opt.OnEnd(r); err != nil {
 			return err
@@ -151,9 +144,9 @@ func (r *Run) writeSamples() error {
 		nn.SetTraining(g, true)
 	}
 	s := r.Cfg.Model
-	img := Grid(out.Data, out.Dim(0), s.Channels, s.Size, s.Size, 8)
+	img := sheet.Grid(out.Data, out.Dim(0), s.Channels, s.Size, s.Size, 8)
 	path := filepath.Join(r.Dir, "samples", fmt.Sprintf("step-%06d.png", r.Step()))
-	if err := WriteFileAtomic(path, func(w io.Writer) error { return EncodePNG(w, img) }); err != nil {
+	if err := atomicfile.Write(path, func(w io.Writer) error { return sheet.EncodePNG(w, img) }); err != nil {
 		return err
 	}
 	if r.VAE != nil {
@@ -187,9 +180,9 @@ func (r *Run) writeReconstructions() error {
 		pairs = append(pairs, x.Data[lo*per:(lo+cols)*per]...)
 		pairs = append(pairs, y.Data[lo*per:(lo+cols)*per]...)
 	}
-	img := Grid(pairs, 2*n, c, h, w, cols)
+	img := sheet.Grid(pairs, 2*n, c, h, w, cols)
 	path := filepath.Join(r.Dir, "samples", fmt.Sprintf("recon-step-%06d.png", r.Step()))
-	return WriteFileAtomic(path, func(w io.Writer) error { return EncodePNG(w, img) })
+	return atomicfile.Write(path, func(w io.Writer) error { return sheet.EncodePNG(w, img) })
 }
 
 func (r *Run) writeLossPlot() error {
@@ -213,7 +206,7 @@ func (r *Run) writeLossPlot() error {
 	if r.Cfg.IsVAE() {
 		title = fmt.Sprintf("losses (vae, %s, beta %g)", r.Cfg.Recon, r.Cfg.Beta)
 	}
-	nd, ng := r.lossNames()
+	nd, ng := r.LossNames()
 	img := PlotLines(title, 720, 360,
 		Series{Name: nd, Color: color.RGBA{200, 40, 40, 255}, X: x, Y: ld},
 		Series{Name: ng, Color: color.RGBA{40, 80, 200, 255}, X: x, Y: lg})
@@ -227,46 +220,16 @@ func (r *Run) writeLossPlot() error {
 		fid := PlotLines("FID (lower is better)", 720, 240, Series{Name: "fid", Color: color.RGBA{20, 140, 60, 255}, X: fx, Y: fy})
 		img = Stack(img, fid)
 	}
-	return WriteFileAtomic(filepath.Join(r.Dir, "losses.png"), func(w io.Writer) error { return EncodePNG(w, img) })
+	return atomicfile.Write(filepath.Join(r.Dir, "losses.png"), func(w io.Writer) error { return sheet.EncodePNG(w, img) })
 }
 
-// progress shows a bar on a terminal, or a plain line every few seconds.
-func (r *Run) progress(rec Record, lastLog *time.Time) {
-	done := r.Step() - r.startAt
-	rate := float64(done) / time.Since(r.start).Seconds()
-	eta := time.Duration(float64(r.total-r.Step())/math.Max(rate, 1e-9)) * time.Second
-	nd, ng := r.lossNames()
-	status := fmt.Sprintf("step %d/%d epoch %d %s %.3f %s %.3f %.0f img/s ETA %s",
-		r.Step(), r.total, rec.Epoch, nd, rec.LossD, ng, rec.LossG, rate*float64(r.Cfg.BatchSize*r.Cfg.DSteps), eta.Round(time.Second))
-	if r.opt.Terminal {
-		if time.Since(*lastLog) < 100*time.Millisecond && r.Step() < r.total {
-			return
-		}
-		*lastLog = time.Now()
-		const width = 24
-		filled := width * r.Step() / max(1, r.total)
-		fmt.Fprintf(r.opt.Log, "\r[%s%s] %s\x1b[K", strings.Repeat("#", filled), strings.Repeat(".", width-filled), status)
-		return
-	}
-	if time.Since(*lastLog) >= 5*time.Second || r.Step() == r.total {
-		*lastLog = time.Now()
-		fmt.Fprintln(r.opt.Log, status)
-	}
-}
-
-// lossNames names the loss_d and loss_g columns as the run reports them:
+// LossNames names the loss_d and loss_g columns as the run reports them:
 // a VAE logs its reconstruction loss and KL there.
-func (r *Run) lossNames() (d, g string) {
+func (r *Run) LossNames() (d, g string) {
 	if r.Cfg.IsVAE() {
 		return "recon", "kl"
 	}
 	return "loss_d", "loss_g"
-}
-
-func (r *Run) endProgress() {
-	if r.opt.Terminal {
-		fmt.Fprintln(r.opt.Log)
-	}
 }
 
 // collapseWatch warns once when D wins outright for a long stretch: its
@@ -303,7 +266,7 @@ func (c *collapseWatch) observe(l Loss, st Stats) string {
 	c.streak++
 	if c.streak == collapseSteps && !c.warned {
 		c.warned = true
-		return fmt.Sprintf("D has won outright for %d steps (%s); G may have collapsed. Look at the samples; consider --r1, label smoothing or a lower --lr-d", collapseSteps, why)
+		return fmt.Sprintf("D has won outright for %d steps (%s); G may have collapsed. Look at the samples; consider {r1}, label smoothing or a lower {lr_d}", collapseSteps, why)
 	}
 	return ""
 }

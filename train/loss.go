@@ -41,23 +41,23 @@ func ParseLoss(s string) (Loss, error) {
 // DLoss is D's loss to minimise given its raw outputs on a real and a
 // generated batch. realTarget is the BCE target for real data (1, or e.g.
 // 0.9 with one-sided label smoothing; ignored by the other losses).
-func (l Loss) DLoss(real, fake *tensor.Tensor, realTarget float32) *tensor.Tensor {
+func (l Loss) DLoss(reals, fake *tensor.Tensor, realTarget float32) *tensor.Tensor {
 	switch l {
 	case Minimax, NonSaturating:
 		// -[log D(x) + log(1 - D(G(z)))] with D = sigmoid(logit).
 		return tensor.Add(
-			tensor.BCEWithLogits(real, tensor.Full(realTarget, real.Shape()...)),
+			tensor.BCEWithLogits(reals, tensor.Full(realTarget, reals.Shape()...)),
 			tensor.BCEWithLogits(fake, tensor.Zeros(fake.Shape()...)))
 	case LSGAN:
 		return tensor.Scale(tensor.Add(
-			tensor.MSE(real, tensor.Full(realTarget, real.Shape()...)),
+			tensor.MSE(reals, tensor.Full(realTarget, reals.Shape()...)),
 			tensor.MSE(fake, tensor.Zeros(fake.Shape()...))), 0.5)
 	case Hinge:
 		return tensor.Add(
-			tensor.Mean(tensor.Relu(tensor.AddScalar(tensor.Neg(real), 1))),
+			tensor.Mean(tensor.Relu(tensor.AddScalar(tensor.Neg(reals), 1))),
 			tensor.Mean(tensor.Relu(tensor.AddScalar(fake, 1))))
 	case WGANGP:
-		return tensor.Sub(tensor.Mean(fake), tensor.Mean(real))
+		return tensor.Sub(tensor.Mean(fake), tensor.Mean(reals))
 	}
 	panic("train: unknown loss " + string(l))
 }

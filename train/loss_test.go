@@ -12,9 +12,9 @@ func softplus(x float64) float64 { return math.Log1p(math.Exp(x)) }
 
 // Each loss's value on known raw outputs, computed by hand from its formula.
 func TestLossValues(t *testing.T) {
-	real := []float32{2, -1}
+	reals := []float32{2, -1}
 	fake := []float32{-3, 0.5}
-	r := tensor.New(append([]float32(nil), real...), 2, 1)
+	r := tensor.New(append([]float32(nil), reals...), 2, 1)
 	f := tensor.New(append([]float32(nil), fake...), 2, 1)
 	avg := func(fn func(float64) float64, xs []float32) float64 {
 		s := 0.0
@@ -24,7 +24,7 @@ func TestLossValues(t *testing.T) {
 		return s / float64(len(xs))
 	}
 	// -log sigmoid(x) = softplus(-x); -log(1 - sigmoid(x)) = softplus(x).
-	bceD := avg(func(x float64) float64 { return softplus(-x) }, real) + avg(softplus, fake)
+	bceD := avg(func(x float64) float64 { return softplus(-x) }, reals) + avg(softplus, fake)
 	cases := []struct {
 		loss       Loss
 		wantD      float64
@@ -34,15 +34,15 @@ func TestLossValues(t *testing.T) {
 		{Minimax, bceD, -avg(softplus, fake), 1},
 		{NonSaturating, bceD, avg(func(x float64) float64 { return softplus(-x) }, fake), 1},
 		{NonSaturating,
-			avg(func(x float64) float64 { return 0.9*softplus(-x) + 0.1*softplus(x) }, real) + avg(softplus, fake),
+			avg(func(x float64) float64 { return 0.9*softplus(-x) + 0.1*softplus(x) }, reals) + avg(softplus, fake),
 			avg(func(x float64) float64 { return softplus(-x) }, fake), 0.9},
 		{LSGAN,
-			0.5*avg(func(x float64) float64 { return (x - 1) * (x - 1) }, real) + 0.5*avg(func(x float64) float64 { return x * x }, fake),
+			0.5*avg(func(x float64) float64 { return (x - 1) * (x - 1) }, reals) + 0.5*avg(func(x float64) float64 { return x * x }, fake),
 			0.5 * avg(func(x float64) float64 { return (x - 1) * (x - 1) }, fake), 1},
 		{Hinge,
-			avg(func(x float64) float64 { return math.Max(0, 1-x) }, real) + avg(func(x float64) float64 { return math.Max(0, 1+x) }, fake),
+			avg(func(x float64) float64 { return math.Max(0, 1-x) }, reals) + avg(func(x float64) float64 { return math.Max(0, 1+x) }, fake),
 			-avg(func(x float64) float64 { return x }, fake), 1},
-		{WGANGP, avg(func(x float64) float64 { return x }, fake) - avg(func(x float64) float64 { return x }, real),
+		{WGANGP, avg(func(x float64) float64 { return x }, fake) - avg(func(x float64) float64 { return x }, reals),
 			-avg(func(x float64) float64 { return x }, fake), 1},
 	}
 	for _, c := range cases {

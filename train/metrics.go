@@ -9,6 +9,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/gogan/gan/internal/atomicfile"
 )
 
 // MetricsHeader is the first line of metrics.csv.
@@ -82,7 +84,7 @@ func OpenMetrics(path string, keepStep int) (*MetricsLog, error) {
 			kept.WriteString(line + "\n")
 		}
 	}
-	if err := WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(kept.Bytes()); return err }); err != nil {
+	if err := atomicfile.Write(path, func(w io.Writer) error { _, err := w.Write(kept.Bytes()); return err }); err != nil {
 		return nil, err
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o644)

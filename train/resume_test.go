@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gogan/gan/train/tensor"
 )
 
 // sameWeights fails t unless b's G, D (or encoder) and EMA are bit for bit
@@ -43,6 +45,7 @@ func sameWeights(t *testing.T, a, b *Run) {
 // and runs hook after every step.
 func startRun(t *testing.T, cfg Config, dir string, resume bool, hook func(r *Run)) *Run {
 	t.Helper()
+	tensor.SetThreads(cfg.Threads) // the caller sets the threads, as gan-train does
 	r, err := Start(cfg, toyData(40), RunOptions{Out: dir})
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +57,7 @@ func startRun(t *testing.T, cfg Config, dir string, resume bool, hook func(r *Ru
 		}
 	}
 	if hook != nil {
-		r.opt.OnStep = func() { hook(r) }
+		r.opt.OnStep = func(Record) { hook(r) }
 	}
 	return r
 }

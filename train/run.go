@@ -10,18 +10,11 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/gogan/gan/internal/atomicfile"
 	"github.com/gogan/gan/models"
 	"github.com/gogan/gan/train/data"
 	"github.com/gogan/gan/train/tensor"
 )
-
-// UsageError marks a problem with the user's settings (exit status 2).
-type UsageError struct{ Err error }
-
-func (e UsageError) Error() string { return e.Err.Error() }
-func (e UsageError) Unwrap() error { return e.Err }
-
-func usage(format string, args ...any) error { return UsageError{fmt.Errorf(format, args...)} }
 
 // ErrInterrupted is returned when the run stopped on a signal after saving
 // its checkpoint.
@@ -29,15 +22,19 @@ var ErrInterrupted = errors.New("interrupted")
 
 // RunOptions are the parts of a run that are not training settings.
 type RunOptions struct {
-	Out      string    // the run folder
-	Resume   bool      // continue the run in Out
-	Log      io.Writer // progress and warnings (stderr)
-	Terminal bool      // Log is a terminal: draw a progress bar
+	Out    string    // the run folder
+	Resume bool      // continue the run in Out
+	Log    io.Writer // notes and warnings (nil: none)
+	// Names, when set, is how messages name the settings (gan-train: by
+	// its flags, --batch-size); nil keeps config.json's names (batch_size).
+	// SettingError.Message words a returned error the same way.
+	Names func(field string) string
 	// OnEnd, when set, is called with the trained loop before the final
 	// checkpoint (the export hooks in here).
 	OnEnd func(r *Run) error
-	// OnStep, when set, is called after every step (tests use it).
-	OnStep func()
+	// OnStep, when set, is called after every step with its metrics
+	// record (gan-train draws its progress bar from it).
+	OnStep func(Record)
 	// MaxTime, when positive, ends the run once it has trained this long
 	// (see Run.clock), saving and returning as at the last step.
 	MaxTime time.Duration
@@ -86,7 +83,7 @@ func LoadData(cfg Config, warn func(string)) (data.Dataset, error) {
 	if cfg.Background != "" {
 		var err error
 		if bg, err = data.ParseBackground(cfg.Background); err != nil {
-			return nil, UsageError{fmt.Errorf("--%v", err)}
+			return nil, backgroundErr(err)
 		}
 	}
 	return data.LoadFolder(cfg.Data, data.FolderOptions{
@@ -108,8 +105,11 @@ func recordData(cfg *Config, ds data.Dataset, resume bool, log io.Writer) {
 }
 
 // Start prepares a run: it checks the settings against the data, creates
-// or reopens the run folder, builds the networks and, when resuming,
-// restores the checkpoint.
+// or reopens the run folder and builds the networks (Restore continues a
+// resumed run's checkpoint). A setting the run cannot use is a
+// *SettingError. Start leaves the kernel thread count to the caller
+// (tensor.SetThreads; gan-train sets Config.Threads), as it is the
+// process's.
 func Start(cfg Config, ds data.Dataset, opt RunOptions) (*Run, error) {
 	if opt.Log == nil {
 		opt.Log = io.Discard
@@ -122,20 +122,16 @@ func Start(cfg Config, ds data.Dataset, opt RunOptions) (*Run, error) {
 	recordData(&cfg, ds, opt.Resume, opt.Log)
 	if cfg.Conditional {
 		if ds.NumClasses() < 2 {
-			return nil, usage("--conditional needs labelled data, but %s has no class labels (for a folder, put each class in its own subfolder)", ds.Name())
+			return nil, settingErr("conditional", "{conditional} needs labelled data, but %s has no class labels (for a folder, put each class in its own subfolder)", ds.Name())
 		}
 		cfg.Model.Classes = ds.NumClasses()
 		cfg.ClassNames = ds.ClassNames()
 	}
 	if err := cfg.Validate(); err != nil {
-		return nil, UsageError{err}
+		return nil, err
 	}
 	if ds.Len() < cfg.BatchSize {
-		return nil, usage("--batch-size %d is larger than the dataset (%d images)", cfg.BatchSize, ds.Len())
-	}
-	tensor.SetThreads(cfg.Threads)
-	if cfg.Threads == 0 {
-		tensor.SetThreads(defaultThreads())
+		return nil, settingErr("batch_size", "{batch_size} %d is larger than the dataset (%d images)", cfg.BatchSize, ds.Len())
 	}
 	r := &Run{Cfg: cfg, Dir: opt.Out, Data: ds, opt: opt, now: time.Now}
 	if err := r.planSnapshots(); err != nil {
@@ -149,7 +145,7 @@ func Start(cfg Config, ds data.Dataset, opt RunOptions) (*Run, error) {
 	}
 	if cfg.EvalEvery > 0 {
 		var err error
-		if r.eval, err = newEvaluator(cfg, ds); err != nil {
+		if r.eval, err = newEvaluator(cfg, ds, r.name); err != nil {
 			return nil, err
 		}
 	}
@@ -162,17 +158,17 @@ func Start(cfg Config, ds data.Dataset, opt RunOptions) (*Run, error) {
 // of writes cut short by an earlier kill are removed.
 func (r *Run) openFolder() error {
 	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
-		return fmt.Errorf("--out %s: cannot create the run folder: %w", r.Dir, err)
+		return fmt.Errorf("%s %s: cannot create the run folder: %w", r.name("out"), r.Dir, err)
 	}
 	for _, sub := range []string{"", "samples", "checkpoints", SnapshotDir} {
-		removeStaleTemps(filepath.Join(r.Dir, sub))
+		atomicfile.RemoveTemps(filepath.Join(r.Dir, sub))
 	}
-	if err := WriteFileAtomic(filepath.Join(r.Dir, "config.json"), r.Cfg.WriteJSON); err != nil {
+	if err := atomicfile.Write(filepath.Join(r.Dir, "config.json"), r.Cfg.WriteJSON); err != nil {
 		return err
 	}
 	for _, sub := range []string{"samples", "checkpoints"} {
 		if err := os.MkdirAll(filepath.Join(r.Dir, sub), 0o755); err != nil {
-			return fmt.Errorf("--out %s: cannot create the run folder: %w", r.Dir, err)
+			return fmt.Errorf("%s %s: cannot create the run folder: %w", r.name("out"), r.Dir, err)
 		}
 	}
 	return nil
@@ -187,10 +183,10 @@ func CheckOutDir(dir string) error {
 		if os.IsNotExist(err) {
 			return nil
 		}
-		return usage("--out %s: %v", dir, err)
+		return settingErr("out", "{out} %s: %v", dir, err).causedBy(err)
 	}
 	for _, e := range ents {
-		if isStaleTemp(e.Name()) && e.Type().IsRegular() {
+		if atomicfile.IsTemp(e.Name()) && e.Type().IsRegular() {
 			continue
 		}
 		if e.IsDir() && (e.Name() == "samples" || e.Name() == "checkpoints") {
@@ -198,7 +194,7 @@ func CheckOutDir(dir string) error {
 				continue
 			}
 		}
-		return usage("--out %s is not empty; choose a new folder, or continue that run with --resume %s", dir, dir)
+		return settingErr("out", "{out} %s is not empty; choose a new folder, or continue that run with {resume} %s", dir, dir)
 	}
 	return nil
 }
@@ -240,14 +236,14 @@ func (r *Run) buildModel() error {
 	if cfg.EMA > 0 {
 		e, err := models.NewGenerator(cfg.Model, rand.New(rand.NewPCG(cfg.Seed, 3)))
 		if err != nil {
-			return UsageError{err}
+			return settingErr("model", "%v", err).causedBy(err)
 		}
 		ema = e
 	}
 	if cfg.IsVAE() {
 		net, err := models.NewVAE(cfg.Model, init)
 		if err != nil {
-			return UsageError{err}
+			return settingErr("model", "%v", err).causedBy(err)
 		}
 		if r.VAE, err = NewVAE(net, ema, cfg.VAEHyper(), cfg.Seed); err != nil {
 			return err
@@ -257,11 +253,11 @@ func (r *Run) buildModel() error {
 	}
 	g, err := models.NewGenerator(cfg.Model, init)
 	if err != nil {
-		return UsageError{err}
+		return settingErr("model", "%v", err).causedBy(err)
 	}
 	d, err := models.NewDiscriminator(cfg.Model, init)
 	if err != nil {
-		return UsageError{err}
+		return settingErr("model", "%v", err).causedBy(err)
 	}
 	if r.GAN, err = NewGAN(g, d, ema, cfg.Hyper(), cfg.Seed); err != nil {
 		return err

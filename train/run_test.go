@@ -46,6 +46,7 @@ func toyConfig(kind string, steps int) Config {
 
 func trainTo(t *testing.T, cfg Config, dir string, resume bool) *Run {
 	t.Helper()
+	tensor.SetThreads(cfg.Threads) // the caller sets the threads, as gan-train does
 	ds := toyData(40)
 	if cfg.Model.Channels == 3 {
 		ds = toyRGB(40)
@@ -235,7 +236,7 @@ func TestInterruptSavesCheckpoint(t *testing.T) {
 	defer r.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	steps := 0
-	r.opt.OnStep = func() {
+	r.opt.OnStep = func(Record) {
 		if steps++; steps == 3 {
 			cancel()
 		}
@@ -274,5 +275,38 @@ func TestEvalEvery(t *testing.T) {
 	m, _ := os.ReadFile(filepath.Join(dir, "metrics.csv"))
 	if !strings.Contains(string(m), "\n1,0,") || strings.Count(string(m), ",,\n") != 2 {
 		t.Errorf("metrics.csv:\n%s", m)
+	}
+}
+
+// A Go program gets typed setting errors naming config.json's fields, and
+// a run writes nothing to its Log but notes and warnings: its progress
+// goes to OnStep, once a step.
+func TestLibraryRunIsQuiet(t *testing.T) {
+	cfg := toyConfig("mlp", 4)
+	cfg.BatchSize = 41
+	_, err := Start(cfg, toyData(40), RunOptions{Out: t.TempDir()})
+	var se *SettingError
+	if !errors.As(err, &se) || se.Field != "batch_size" || !strings.HasPrefix(err.Error(), "batch_size 41 is larger") {
+		t.Fatalf("a batch larger than the data: %v, want a SettingError for batch_size", err)
+	}
+	if m := se.Message(func(f string) string { return "<" + f + ">" }); !strings.HasPrefix(m, "<batch_size> 41") {
+		t.Errorf("Message named the setting as %q", m)
+	}
+	var log bytes.Buffer
+	var steps []int
+	r, err := Start(toyConfig("mlp", 4), toyData(40), RunOptions{Out: t.TempDir(), Log: &log,
+		OnStep: func(rec Record) { steps = append(steps, rec.Step) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if err := r.Train(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if log.Len() > 0 {
+		t.Errorf("a quiet run logged %q", log.String())
+	}
+	if len(steps) != 4 || steps[3] != 4 {
+		t.Errorf("OnStep saw steps %v, want 1..4", steps)
 	}
 }

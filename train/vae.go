@@ -42,7 +42,7 @@ func ParseRecon(s string) (Recon, error) {
 	for i, r := range Recons {
 		names[i] = string(r)
 	}
-	return "", fmt.Errorf("--recon %q: choose one of %s", s, strings.Join(names, ", "))
+	return "", settingErr("recon", "{recon} %q: choose one of %s", s, strings.Join(names, ", "))
 }
 
 // VAEHyper holds the settings of a VAE's updates.

@@ -2,6 +2,7 @@ package train
 
 import (
 	"bytes"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -176,23 +177,25 @@ func TestVAEConfigValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases := []struct {
-		edit func(*Config)
-		want string
+		edit        func(*Config)
+		field, want string
 	}{
-		{func(c *Config) { c.Loss = Hinge }, "--loss hinge"},
-		{func(c *Config) { c.Recon = "huber" }, "--recon"},
-		{func(c *Config) { c.Beta = -1 }, "--beta"},
-		{func(c *Config) { c.DSteps = 2 }, "--d-steps"},
-		{func(c *Config) { c.GPWeight = 10 }, "apply to GANs"},
-		{func(c *Config) { c.Model.Size = 48 }, "vae model"},
-		{func(c *Config) { *c = toyConfig("dcgan", 1); c.Recon = ReconL1 }, "apply to --model vae"},
-		{func(c *Config) { *c = toyConfig("mlp", 1); c.Beta = 2 }, "apply to --model vae"},
+		{func(c *Config) { c.Loss = Hinge }, "loss", "loss hinge"},
+		{func(c *Config) { c.Recon = "huber" }, "recon", "recon"},
+		{func(c *Config) { c.Beta = -1 }, "beta", "beta"},
+		{func(c *Config) { c.DSteps = 2 }, "d_steps", "d_steps"},
+		{func(c *Config) { c.GPWeight = 10 }, "gp_weight", "apply to GANs"},
+		{func(c *Config) { c.Model.Size = 48 }, "model", "vae model"},
+		{func(c *Config) { *c = toyConfig("dcgan", 1); c.Recon = ReconL1 }, "recon", "apply to model.kind vae"},
+		{func(c *Config) { *c = toyConfig("mlp", 1); c.Beta = 2 }, "beta", "apply to model.kind vae"},
 	}
 	for _, k := range cases {
 		c := ok
 		k.edit(&c)
-		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), k.want) {
-			t.Errorf("config %+v: error %v, want one mentioning %q", c, err, k.want)
+		err := c.Validate()
+		var se *SettingError
+		if !errors.As(err, &se) || se.Field != k.field || !strings.Contains(err.Error(), k.want) {
+			t.Errorf("config %+v: error %v, want a SettingError for %s mentioning %q", c, err, k.field, k.want)
 		}
 	}
 }

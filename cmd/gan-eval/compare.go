@@ -19,7 +19,9 @@ import (
 	"golang.org/x/image/math/fixed"
 
 	"github.com/gogan/gan/infer"
-	"github.com/gogan/gan/train"
+	"github.com/gogan/gan/internal/atomicfile"
+	"github.com/gogan/gan/internal/runfolder"
+	"github.com/gogan/gan/internal/sheet"
 	"github.com/gogan/gan/train/eval"
 )
 
@@ -104,24 +106,19 @@ func compareAction(c *cli.Context) error {
 		return err
 	}
 	defer release()
-	ref, real, t, err := disjointSets(c, net, n)
+	sess, reals, t, err := disjointSets(c, net, opt, n)
 	if err != nil {
 		return err
 	}
-	scoreNet, why := coverageNet(net, t.classes)
-	if why != "" {
-		notice(c, why)
+	if sess.Note != "" {
+		notice(c, sess.Note)
 	}
-	sc, err := eval.NewScorer(scoreNet, ref, opt)
-	if err != nil {
-		return err
-	}
-	out := comparison{ReferenceSet: t.ReferenceSet, FeatureNet: net.Name(), Seed: c.Uint64("seed"), Samples: real.N}
+	out := comparison{ReferenceSet: t.ReferenceSet, FeatureNet: net.Name(), Seed: c.Uint64("seed"), Samples: reals.N}
 	var panels []panel
 	gray := true
 	add := func(row comparedRun, im eval.Images) error {
 		gray = gray && im.C == 1
-		rep, err := sc.ScoreImages(im)
+		rep, err := sess.Score(im)
 		if err != nil {
 			return fmt.Errorf("%s: %w", row.Name, err)
 		}
@@ -137,13 +134,13 @@ func compareAction(c *cli.Context) error {
 		panels = append(panels, newPanel(row.Name, im, gridN))
 		return nil
 	}
-	if err := add(comparedRun{Name: "real", Model: "real images", Steps: -1, Source: t.Real}, real); err != nil {
+	if err := add(comparedRun{Name: "real", Model: "real images", Steps: -1, Source: t.Real}, reals); err != nil {
 		return err
 	}
 	ctx, stop := interruptible()
 	defer stop()
 	for i, path := range paths {
-		samples, source, err := sampleGenerator(ctx, c, path, real.N)
+		samples, source, err := sampleGenerator(ctx, c, path, reals.N)
 		if err != nil {
 			return err
 		}
@@ -159,7 +156,7 @@ func compareAction(c *cli.Context) error {
 		}
 		// Written once and often committed: worth the slower, tighter compression.
 		enc := png.Encoder{CompressionLevel: png.BestCompression}
-		if err := train.WriteFileAtomic(g, func(w io.Writer) error { return enc.Encode(w, img) }); err != nil {
+		if err := atomicfile.Write(g, func(w io.Writer) error { return enc.Encode(w, img) }); err != nil {
 			return fmt.Errorf("--grid: %w", err)
 		}
 		out.Grid = g
@@ -188,7 +185,7 @@ func describeRun(run, path string) (string, int64) {
 			model, steps = info.Kind, info.Steps
 		}
 	}
-	cfg, err := train.ReadConfig(filepath.Join(run, "config.json"))
+	cfg, err := runfolder.ReadSummary(run)
 	switch {
 	case err != nil:
 	case cfg.IsVAE():
@@ -257,7 +254,7 @@ const panelLabel = 18
 func newPanel(label string, im eval.Images, n int) panel {
 	n = min(n, im.N)
 	per := im.C * im.H * im.W
-	return panel{label, train.Grid(im.Data[:n*per], n, im.C, im.H, im.W, min(8, n))}
+	return panel{label, sheet.Grid(im.Data[:n*per], n, im.C, im.H, im.W, min(8, n))}
 }
 
 // composePanels lays the panels out cols to a row on white, each grid

@@ -207,7 +207,7 @@ func TestONNXFeatureNetwork(t *testing.T) {
 		t.Errorf("vector ONNX network: exit %d\n%s%s", code, out, errs)
 	}
 	code, _, errs = runCLI(t, "--model", gen, "--n", "100", "--features", bad)
-	if code != 1 || !strings.Contains(errs, "output out float32 (?,1,28,28); gan-eval needs one vector per image") {
+	if code != 1 || !strings.Contains(errs, "output out float32 (?,1,28,28); scoring needs one vector per image") {
 		t.Errorf("image-output network: exit %d: %s", code, errs)
 	}
 	code, _, errs = runCLI(t, "--model", gen, "--n", "100", "--features", filepath.Join(gen, "generator.onnx"))

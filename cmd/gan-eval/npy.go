@@ -8,7 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/gogan/gan/train/data/npy"
+	"github.com/gogan/gan/internal/npy"
 	"github.com/gogan/gan/train/eval"
 )
 

@@ -78,9 +78,9 @@ func TestScoreNPY(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 300
-	real := make([]float32, n*784)
+	reals := make([]float32, n*784)
 	for i := 0; i < n; i++ {
-		ds.Image(i, real[i*784:(i+1)*784])
+		ds.Image(i, reals[i*784:(i+1)*784])
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	noise := make([]float32, n*784)
@@ -107,7 +107,7 @@ func TestScoreNPY(t *testing.T) {
 		}
 		return s.FID
 	}
-	fr, fn := fid("real.npy", real), fid("noise.npy", noise)
+	fr, fn := fid("real.npy", reals), fid("noise.npy", noise)
 	if !(fr < fn/5) || math.IsNaN(fr) {
 		t.Errorf("FID of real digits %g, of noise %g: want real far lower", fr, fn)
 	}

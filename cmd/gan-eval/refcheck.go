@@ -1,18 +1,13 @@
 package main
 
 import (
-	"fmt"
 	"os"
-	"path/filepath"
-	"slices"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/gogan/gan/infer"
-	"github.com/gogan/gan/train"
+	"github.com/gogan/gan/internal/runfolder"
 	"github.com/gogan/gan/train/data"
-	"github.com/gogan/gan/train/eval"
 )
 
 var backgroundFlag = &cli.StringFlag{Name: "background", Usage: "`COLOUR` transparent pixels of folder images are composited over: black, white, #rrggbb or none (default: the scored runs' --background from their config.json, else black, gan-train's default)"}
@@ -44,45 +39,6 @@ func checkMNISTModel(c *cli.Context, path string) error {
 		path, data, info.Width, info.Size, chanWord(info.Channels))
 }
 
-// coverageNet returns net as the Scorer should use it: with its classes
-// when they are the reference set's (named alike, in the same order), else
-// features only, so that no class lines or class-based verdict describe
-// data the classifier was not trained to tell apart. why says what was
-// left out, "" when nothing was.
-func coverageNet(net eval.Extractor, refClasses []string) (eval.Extractor, string) {
-	names := net.ClassNames()
-	if names == nil || slices.Equal(names, refClasses) {
-		return net, ""
-	}
-	ref := "unlabelled"
-	if refClasses != nil {
-		ref = shortList(refClasses)
-	}
-	return featuresOnly{net}, fmt.Sprintf("no class coverage: the feature network %s sorts images into %s, not the reference set's classes (%s); FID, KID, precision and recall use its features alone",
-		net.Name(), shortList(names), ref)
-}
-
-// shortList names up to 6 classes.
-func shortList(s []string) string {
-	if len(s) > 6 {
-		return strings.Join(s[:5], " ") + fmt.Sprintf(" ... (%d classes)", len(s))
-	}
-	return strings.Join(s, " ")
-}
-
-// featuresOnly hides a classifier's classes: features without probabilities.
-type featuresOnly struct{ eval.Extractor }
-
-func (featuresOnly) ClassNames() []string { return nil }
-
-func (f featuresOnly) Extract(images []float32, n int) (*eval.Features, error) {
-	feat, err := f.Extractor.Extract(images, n)
-	if err == nil {
-		feat.Classes, feat.Probs = 0, nil
-	}
-	return feat, err
-}
-
 // folderBackground resolves --background for reading image folders: as
 // given, else what the scored runs were trained over (runs that predate
 // --background read alpha-ignored, as they were trained), else black.
@@ -100,7 +56,7 @@ func folderBackground(c *cli.Context) (data.Background, error) {
 	}
 	seen := ""
 	for _, r := range runs {
-		cfg, err := train.ReadConfig(filepath.Join(r, "config.json"))
+		cfg, err := runfolder.ReadSummary(r)
 		if err != nil || cfg.Data == "mnist" {
 			continue // an .onnx file, or no folder behind it
 		}

@@ -62,30 +62,25 @@ func referenceAction(c *cli.Context) error {
 		return err
 	}
 	defer release()
-	ref, real, t, err := disjointSets(c, net, n)
+	sess, reals, t, err := disjointSets(c, net, opt, n)
 	if err != nil {
 		return err
 	}
-	scoreNet, why := coverageNet(net, t.classes)
-	if why != "" {
-		notice(c, why)
-	}
-	sc, err := eval.NewScorer(scoreNet, ref, opt)
-	if err != nil {
-		return err
+	if sess.Note != "" {
+		notice(c, sess.Note)
 	}
 	seed := c.Uint64("seed")
 	type set struct {
 		name string
 		im   eval.Images
 	}
-	sets := []set{{"real, disjoint (floor)", real}}
+	sets := []set{{"real, disjoint (floor)", reals}}
 	for _, s := range noiseLevels {
-		sets = append(sets, set{fmt.Sprintf("real + noise σ=%g", s), eval.Noisy(real, s, seed)})
+		sets = append(sets, set{fmt.Sprintf("real + noise σ=%g", s), eval.Noisy(reals, s, seed)})
 	}
-	sets = append(sets, set{"uniform noise (ceiling)", eval.UniformNoise(real.N, real.C, real.H, real.W, seed)})
+	sets = append(sets, set{"uniform noise (ceiling)", eval.UniformNoise(reals.N, reals.C, reals.H, reals.W, seed)})
 	for i, s := range sets {
-		rep, err := sc.ScoreImages(s.im)
+		rep, err := sess.Score(s.im)
 		if err != nil {
 			return err
 		}
@@ -105,35 +100,33 @@ func referenceAction(c *cli.Context) error {
 	return nil
 }
 
-// disjointSets returns n reference images and n other real images: the
-// MNIST test and training sets, or two halves of --reference-dir.
-func disjointSets(c *cli.Context, net eval.Extractor, n int) (ref, real eval.Images, t referenceTable, err error) {
+// disjointSets starts the scoring session on n reference images and
+// returns n other real images: the MNIST test and training sets, or two
+// halves of --reference-dir.
+func disjointSets(c *cli.Context, net eval.Extractor, opt eval.ScorerOptions, n int) (sess *eval.Session, reals eval.Images, t referenceTable, err error) {
 	seed := c.Uint64("seed")
-	if c.String("reference-dir") == "" {
-		var test data.Dataset
-		if test, t.ReferenceSet, err = referenceSet(c, net); err != nil {
-			return
-		}
-		if ref, t.ReferenceSet, err = referenceSample(c, test, t.ReferenceSet, n); err != nil {
-			return
-		}
-		t.classes = test.ClassNames()
-		var train *data.Images
-		if train, err = data.LoadMNIST(data.DefaultMNISTDir(), "train"); err != nil {
-			err = fmt.Errorf("real set: %v", err)
-			return
-		}
-		real, err = eval.SampleDataset(train, n, seed)
-		t.Real = fmt.Sprintf("mnist train (%d of %d images)", n, train.Len())
-		return
-	}
 	ds, name, err := referenceSet(c, net)
 	if err != nil {
 		return
 	}
 	t.classes = ds.ClassNames()
-	half := ds.Len() / 2
-	if half < n {
+	if c.String("reference-dir") == "" {
+		if err = checkReferenceSize(ds, name, n); err != nil {
+			return
+		}
+		if sess, err = eval.NewSession(net, ds, sessionOptions(c, opt, n, name)); err != nil {
+			return
+		}
+		var train *data.Images
+		if train, err = data.LoadMNIST(data.DefaultMNISTDir(), "train"); err != nil {
+			err = fmt.Errorf("real set: %v", err)
+			return
+		}
+		reals, err = eval.SampleDataset(train, n, seed)
+		t.ReferenceSet, t.Real = sess.Reference, fmt.Sprintf("mnist train (%d of %d images)", n, train.Len())
+		return
+	}
+	if half := ds.Len() / 2; half < n {
 		if half <= c.Int("k") {
 			err = usage("--reference-dir %s: %d images are too few to split into two sets of more than --k %d", name, ds.Len(), c.Int("k"))
 			return
@@ -141,13 +134,13 @@ func disjointSets(c *cli.Context, net eval.Extractor, n int) (ref, real eval.Ima
 		notice(c, fmt.Sprintf("--reference-dir %s holds %d images: comparing two disjoint halves of %d (fewer than --n %d)", name, ds.Len(), half, n))
 		n = half
 	}
-	a, b := eval.Split(ds, 0.5, seed)
-	if ref, err = eval.SampleDataset(a, n, seed); err != nil {
+	var ref eval.Images
+	if ref, reals, err = eval.DisjointSamples(ds, n, seed); err != nil {
 		return
 	}
-	real, err = eval.SampleDataset(b, n, seed)
 	t.ReferenceSet = fmt.Sprintf("%s (%d images, one half)", name, n)
 	t.Real = fmt.Sprintf("%s (%d images, the other half)", name, n)
+	sess, err = eval.NewSessionImages(net, ref, t.classes, t.ReferenceSet, sessionOptions(c, opt, n, name))
 	return
 }
 

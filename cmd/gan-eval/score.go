@@ -14,7 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gogan/gan/infer"
-	"github.com/gogan/gan/train"
+	"github.com/gogan/gan/internal/runfolder"
 	"github.com/gogan/gan/train/data"
 	"github.com/gogan/gan/train/eval"
 )
@@ -100,26 +100,24 @@ func scoreAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	ref, refName, err := referenceSample(c, refSet, refName, samples.N)
+	if err := checkReferenceSize(refSet, refName, samples.N); err != nil {
+		return err
+	}
+	sess, err := eval.NewSession(net, refSet, sessionOptions(c, opt, samples.N, refName))
 	if err != nil {
 		return err
 	}
-	scoreNet, why := coverageNet(net, refSet.ClassNames())
-	if why != "" {
-		notice(c, why)
+	if sess.Note != "" {
+		notice(c, sess.Note)
 	}
-	sc, err := eval.NewScorer(scoreNet, ref, opt)
-	if err != nil {
-		return err
-	}
-	rep, err := sc.ScoreImages(samples)
+	rep, err := sess.Score(samples)
 	if err != nil {
 		return err
 	}
 	for _, msg := range rep.Notices {
 		notice(c, msg)
 	}
-	out := scored{Source: source, ReferenceSet: refName, Seed: c.Uint64("seed"), Report: rep}
+	out := scored{Source: source, ReferenceSet: sess.Reference, Seed: c.Uint64("seed"), Report: rep}
 	if c.Bool("json") {
 		return writeJSON(c.App.Writer, out)
 	}
@@ -139,9 +137,9 @@ func generatorPath(model string) (string, error) {
 	if !st.IsDir() {
 		return model, nil
 	}
-	p := filepath.Join(model, train.ExportName)
+	p := filepath.Join(model, runfolder.ExportName)
 	if _, err := os.Stat(p); err != nil {
-		return "", usage("--model %s: the run folder has no %s; export it with gan-train export --run %s", model, train.ExportName, model)
+		return "", usage("--model %s: the run folder has no %s; export it with gan-train export --run %s", model, runfolder.ExportName, model)
 	}
 	return p, nil
 }
@@ -157,17 +155,8 @@ func sampleGenerator(ctx context.Context, c *cli.Context, path string, n int) (e
 	}
 	defer g.Close()
 	seed := c.Uint64("seed")
-	req := infer.Request{Seeds: make([]uint64, n)}
-	for i := range req.Seeds {
-		req.Seeds[i] = seed + uint64(i)
-	}
 	info := g.Info()
-	if k := len(info.Classes); k > 0 {
-		req.Labels = make([]int, n)
-		for i := range req.Labels {
-			req.Labels[i] = i % k
-		}
-	}
+	req := infer.SeriesFor(g, seed).Request(0, n, info.ZDim)
 	b, err := g.Generate(ctx, req)
 	if err != nil {
 		return eval.Images{}, "", err
@@ -285,14 +274,11 @@ func checkReferenceSize(ds data.Dataset, name string, n int) error {
 	return nil
 }
 
-// referenceSample returns n images of the reference set, a seeded subset,
-// and a description.
-func referenceSample(c *cli.Context, ds data.Dataset, name string, n int) (eval.Images, string, error) {
-	if err := checkReferenceSize(ds, name, n); err != nil {
-		return eval.Images{}, "", err
-	}
-	im, err := eval.SampleDataset(ds, n, c.Uint64("seed"))
-	return im, fmt.Sprintf("%s (%d of %d images)", name, n, ds.Len()), err
+// sessionOptions are the scoring session's options: n reference images
+// of the set named name, drawn by --seed, the metric options, and class
+// coverage only where the feature network knows the reference's classes.
+func sessionOptions(c *cli.Context, opt eval.ScorerOptions, n int, name string) eval.SessionOptions {
+	return eval.SessionOptions{N: n, Name: name, Seed: c.Uint64("seed"), MatchClasses: true, ScorerOptions: opt}
 }
 
 // referenceSet loads --reference-dir, or the MNIST test split.

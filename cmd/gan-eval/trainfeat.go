@@ -2,12 +2,14 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/gogan/gan/internal/atomicfile"
 	"github.com/gogan/gan/train/data"
 	"github.com/gogan/gan/train/eval"
 	"github.com/gogan/gan/train/tensor"
@@ -81,7 +83,7 @@ func trainFeaturesAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(out, f); err != nil {
+	if err := atomicfile.Write(out, func(w io.Writer) error { _, err := f.WriteTo(w); return err }); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.App.ErrWriter, "wrote %s: %s, test accuracy %.2f%% (%d images), %d threads, kernel %s\n",
@@ -154,24 +156,6 @@ func trainingData(c *cli.Context) (trainSet, testSet data.Dataset, err error) {
 	}
 	tr, te := eval.Split(all, share, c.Uint64("seed"))
 	return tr, te, nil
-}
-
-// writeAtomic writes f to path through a temporary file, so a failed run
-// leaves any old file intact.
-func writeAtomic(path string, f *eval.FeatureNet) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".featnet-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := f.WriteTo(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %v", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %v", path, err)
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 func infoCommand() *cli.Command {

@@ -22,6 +22,7 @@ import (
 	"github.com/gogan/gan/cmd/internal/command"
 	"github.com/gogan/gan/infer"
 	"github.com/gogan/gan/infer/pretrained"
+	"github.com/gogan/gan/internal/runfolder"
 )
 
 // builtin is the model used without --model: the one in infer/pretrained
@@ -90,9 +91,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	}, "GAN_GEN")
 }
 
-// exportName is the generator's file in a gan-train run folder
-// (train.ExportName; gan-gen does not import the training code).
-const exportName = "generator.onnx"
+// exportName is the generator's file in a gan-train run folder.
+const exportName = runfolder.ExportName
 
 // modelBytes returns the model named by --model (a file, or a run folder
 // holding generator.onnx, as gan-eval takes), or the built-in one.
@@ -167,21 +167,11 @@ func openModel(c *cli.Context, batch int) (*infer.Generator, error) {
 
 // parseLabel reads --label as a class index or name.
 func parseLabel(s string, g *infer.Generator) (int, error) {
-	in := g.Info()
-	if !in.Conditional {
-		return 0, usage("--label %s: model %s is not conditional (it has no classes); leave --label out", s, g.Name())
-	}
-	l, err := strconv.Atoi(s)
-	if err != nil {
-		l = -1
-		for i, name := range in.Classes {
-			if strings.EqualFold(name, s) {
-				l = i
-			}
-		}
-	}
-	if l < 0 || l >= len(in.Classes) {
-		return 0, usage("--label %s: model %s has %d classes: give 0-%d or a name (%s)", s, g.Name(), len(in.Classes), len(in.Classes)-1, strings.Join(in.Classes, ", "))
+	l, err := g.Class(s)
+	if err != nil && !g.Info().Conditional {
+		return 0, usage("--label %s: %v; leave --label out", s, err)
+	} else if err != nil {
+		return 0, usage("--label %s: %v", s, err)
 	}
 	return l, nil
 }
@@ -201,7 +191,7 @@ func generateAction(c *cli.Context) error {
 	defer g.Close()
 	defer func() {
 		if p.sink != nil {
-			p.sink.abort() // an unfinished staging folder or file goes, whatever happens
+			p.sink.Abort() // an unfinished staging folder or file goes, whatever happens
 		}
 	}()
 	if err := p.bind(c, g); err != nil {

@@ -29,14 +29,13 @@ type plan struct {
 	overwrite   bool
 
 	labelFlag string
-	label     int // the --label class, or -1 to cycle through classes
-	classes   int // 0 for an unconditional model
 
-	sink sink     // where images go, made by bind for a folder or a file; nil for stdout
-	dir  *dirSink // the sink when out is a folder
-	file *fileOut // the file being written when out is FILE.npy or FILE.tar
+	sink        infer.Sink     // where images go, made by bind for a folder or a file; nil for stdout
+	dir         *infer.DirSink // the sink when out is a folder
+	fileExisted bool           // out is FILE.npy or FILE.tar and was there before
 
-	lat latentPlan // --latents, --direction
+	lat    latentPlan   // --latents, --direction
+	series infer.Series // which image is which, made by bind
 
 	first, count int    // this run writes images first..first+count-1 of n (all n, unless --shard)
 	shard        string // "K/N" with --shard or --shard-from-env, for messages
@@ -48,7 +47,7 @@ func planFromFlags(c *cli.Context) (*plan, error) {
 		n: c.Int("n"), batch: c.Int("batch"), seed: c.Uint64("seed"), out: c.String("out"),
 		format: c.String("format"), quality: c.Int("quality"), grid: c.String("grid"),
 		truncation: c.Float64("truncation"), interpolate: c.Int("interpolate"), slerp: c.Bool("slerp"),
-		overwrite: c.Bool("overwrite"), labelFlag: c.String("label"), label: -1,
+		overwrite: c.Bool("overwrite"), labelFlag: c.String("label"),
 	}
 	if p.format == "jpg" {
 		p.format = "jpeg"
@@ -125,6 +124,16 @@ func planFromFlags(c *cli.Context) (*plan, error) {
 	}
 	return p, nil
 }
+
+// maxGrid caps the contact sheet: beyond a thousand thumbnails a sheet
+// stops being something to look at.
+const maxGrid = 1024
+
+// The files a run writes besides the images (see package infer).
+const (
+	manifestName = infer.ManifestName
+	stackedName  = infer.StackedName
+)
 
 // outKind is what --out names.
 type outKind int
@@ -211,21 +220,6 @@ func checkOutDir(dir string, overwrite bool) error {
 	return nil
 }
 
-// samePath reports whether a and b name the same place, once made absolute
-// and, where they exist, with symbolic links resolved.
-func samePath(a, b string) bool {
-	resolve := func(p string) string {
-		if abs, err := filepath.Abs(p); err == nil {
-			p = abs
-		}
-		if real, err := filepath.EvalSymlinks(p); err == nil {
-			p = real
-		}
-		return p
-	}
-	return resolve(a) == resolve(b)
-}
-
 func unwrapPath(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
@@ -237,35 +231,33 @@ func unwrapPath(err error) error {
 // bind checks the flags that depend on the model, then makes the output
 // folder and proves it writable, all before any image is generated.
 func (p *plan) bind(c *cli.Context, g *infer.Generator) error {
-	in := g.Info()
-	if in.Conditional {
-		p.classes = len(in.Classes)
-	}
+	p.series = infer.SeriesFor(g, p.seed)
+	p.series.Truncation = p.truncation
 	if p.labelFlag != "" {
 		l, err := parseLabel(p.labelFlag, g)
 		if err != nil {
 			return err
 		}
-		p.label = l
+		p.series.Labels = []int{l}
 	}
-	if err := p.lat.bind(g); err != nil {
+	if err := p.lat.bind(g, &p.series); err != nil {
 		return err
 	}
 	p.batch = min(p.batch, p.frames())
 	switch {
 	case p.kind == outNone || p.kind == outStdout:
 	case p.kind == outNpy:
-		o, err := newFileOut(p.out)
+		f, err := infer.CreateNpy(p.out)
 		if err != nil {
-			return err
+			return fmt.Errorf("--out %w", err)
 		}
-		p.file, p.sink = o, npyFileSink{o}
+		p.sink, p.fileExisted = f, f.Existed()
 	case p.kind == outTar:
-		t, err := newTarFile(p.out)
+		t, err := infer.CreateTar(p.out)
 		if err != nil {
-			return err
+			return fmt.Errorf("--out %w", err)
 		}
-		p.file, p.sink = t.file, t
+		p.sink, p.fileExisted = t, t.Existed()
 	case p.interpolate > 0:
 		// Two files, each written atomically: no staging needed.
 		if err := prepareDir(p.out); err != nil {
@@ -273,17 +265,17 @@ func (p *plan) bind(c *cli.Context, g *infer.Generator) error {
 		}
 	default:
 		extra := "" // a --grid sheet inside --out goes with the images
-		if p.grid != "" && samePath(filepath.Dir(p.grid), p.out) {
+		if p.grid != "" && infer.SamePath(filepath.Dir(p.grid), p.out) {
 			extra = filepath.Base(p.grid)
 		}
-		d, err := newDirSink(p.out, extra)
+		d, err := infer.NewDirSink(p.out, extra)
 		if err != nil {
-			return err
+			return fmt.Errorf("--out %w", err)
 		}
 		p.dir, p.sink = d, d
 	}
 	if p.grid != "" {
-		if err := probeWritable(filepath.Dir(p.grid)); err != nil {
+		if err := infer.ProbeWritable(filepath.Dir(p.grid)); err != nil {
 			return fmt.Errorf("--grid %s: %v", p.grid, err)
 		}
 	}
@@ -298,23 +290,11 @@ func (p *plan) frames() int {
 	return p.count
 }
 
-// labelOf is image i's class: --label, or the classes in turn; -1 for an
-// unconditional model.
-func (p *plan) labelOf(i int) int {
-	switch {
-	case p.classes == 0:
-		return -1
-	case p.label >= 0:
-		return p.label
-	}
-	return i % p.classes
-}
-
 func prepareDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("--out %s: cannot create the folder: %v; choose a folder you can write to", dir, unwrapPath(err))
 	}
-	if err := probeWritable(dir); err != nil {
+	if err := infer.ProbeWritable(dir); err != nil {
 		return fmt.Errorf("--out %s: %v", dir, err)
 	}
 	return nil

@@ -27,7 +27,7 @@ import (
 	"time"
 
 	"github.com/gogan/gan/infer"
-	"github.com/gogan/gan/train/data/npy"
+	"github.com/gogan/gan/internal/npy"
 )
 
 // server is a gan-gen serve process (this test binary as gan-gen).

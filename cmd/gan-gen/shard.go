@@ -89,12 +89,12 @@ func shardIndexFromEnv(n int) (int, error) {
 		from := ""
 		if name == "SLURM_ARRAY_TASK_ID" {
 			if m, ok := os.LookupEnv("SLURM_ARRAY_TASK_MIN"); ok {
-				min, err := strconv.Atoi(strings.TrimSpace(m))
+				taskMin, err := strconv.Atoi(strings.TrimSpace(m))
 				if err != nil {
 					return 0, usage("--shard-from-env: SLURM_ARRAY_TASK_MIN=%q is not a number", m)
 				}
-				k -= min
-				from = fmt.Sprintf(" minus SLURM_ARRAY_TASK_MIN=%d", min)
+				k -= taskMin
+				from = fmt.Sprintf(" minus SLURM_ARRAY_TASK_MIN=%d", taskMin)
 			}
 		}
 		if k < 0 || k >= n {

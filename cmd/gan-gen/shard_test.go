@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gogan/gan/train/data/npy"
+	"github.com/gogan/gan/internal/npy"
 )
 
 // TestShardRange: the shards tile 0..total-1 in order, sizes within one.

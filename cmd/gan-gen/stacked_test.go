@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/gogan/gan/infer"
-	"github.com/gogan/gan/train/data/npy"
+	"github.com/gogan/gan/internal/npy"
 )
 
 // tarMembers reads a tar archive into its members' names and contents.

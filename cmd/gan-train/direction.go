@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/gogan/gan/cmd/internal/command"
 	"github.com/gogan/gan/train"
 )
 
@@ -37,16 +38,16 @@ func directionCommand() *cli.Command {
 
 func directionAction(c *cli.Context) error {
 	if c.NArg() > 0 {
-		return train.UsageError{Err: fmt.Errorf("unexpected argument %q; see gan-train direction --help", c.Args().First())}
+		return command.UsageError{Err: fmt.Errorf("unexpected argument %q; see gan-train direction --help", c.Args().First())}
 	}
 	out := c.String("out")
 	switch {
 	case c.String("from") == "" || c.String("to") == "":
-		return train.UsageError{Err: errors.New("direction needs --from CLASS and --to CLASS")}
+		return command.UsageError{Err: errors.New("direction needs --from CLASS and --to CLASS")}
 	case out == "":
-		return train.UsageError{Err: errors.New("direction needs -o FILE.npy")}
+		return command.UsageError{Err: errors.New("direction needs -o FILE.npy")}
 	case c.Int("n") < 1:
-		return train.UsageError{Err: fmt.Errorf("--n %d: want at least 1 image per class", c.Int("n"))}
+		return command.UsageError{Err: fmt.Errorf("--n %d: want at least 1 image per class", c.Int("n"))}
 	}
 	if err := probeWrite(out); err != nil {
 		return err
@@ -56,25 +57,25 @@ func directionAction(c *cli.Context) error {
 		return err
 	}
 	if j.spec.Classes > 0 {
-		return train.UsageError{Err: errors.New("the run is conditional: its class is an input, not a direction in z; change it with gan-gen --label")}
+		return command.UsageError{Err: errors.New("the run is conditional: its class is an input, not a direction in z; change it with gan-gen --label")}
 	}
 	ds, err := train.LoadData(j.cfg, func(msg string) { fmt.Fprintln(j.log, "warning:", msg) })
 	if err != nil {
 		return err
 	}
 	if ds.NumClasses() == 0 {
-		return train.UsageError{Err: fmt.Errorf("the run's data %s has no class labels (for a folder, put each class in its own subfolder)", ds.Name())}
+		return command.UsageError{Err: fmt.Errorf("the run's data %s has no class labels (for a folder, put each class in its own subfolder)", ds.Name())}
 	}
 	from, err := train.ClassIndex(ds.ClassNames(), c.String("from"))
 	if err != nil {
-		return train.UsageError{Err: fmt.Errorf("--from: %v", err)}
+		return command.UsageError{Err: fmt.Errorf("--from: %v", err)}
 	}
 	to, err := train.ClassIndex(ds.ClassNames(), c.String("to"))
 	if err != nil {
-		return train.UsageError{Err: fmt.Errorf("--to: %v", err)}
+		return command.UsageError{Err: fmt.Errorf("--to: %v", err)}
 	}
 	if from == to {
-		return train.UsageError{Err: fmt.Errorf("--from and --to are both class %s", ds.ClassNames()[from])}
+		return command.UsageError{Err: fmt.Errorf("--from and --to are both class %s", ds.ClassNames()[from])}
 	}
 	var means [2]float64
 	var latents [2]*train.Projection
@@ -109,10 +110,10 @@ func directionAction(c *cli.Context) error {
 // out names a .npy file.
 func probeWrite(out string) error {
 	if !strings.HasSuffix(out, ".npy") {
-		return train.UsageError{Err: fmt.Errorf("-o %s: name a .npy file", out)}
+		return command.UsageError{Err: fmt.Errorf("-o %s: name a .npy file", out)}
 	}
 	if st, err := os.Stat(filepath.Dir(out)); err != nil || !st.IsDir() {
-		return train.UsageError{Err: fmt.Errorf("-o %s: folder %s does not exist", out, filepath.Dir(out))}
+		return command.UsageError{Err: fmt.Errorf("-o %s: folder %s does not exist", out, filepath.Dir(out))}
 	}
 	return nil
 }

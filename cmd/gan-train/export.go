@@ -7,6 +7,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/gogan/gan/cmd/internal/command"
+	"github.com/gogan/gan/internal/atomicfile"
 	"github.com/gogan/gan/models"
 	"github.com/gogan/gan/train"
 )
@@ -30,11 +32,11 @@ func exportCommand() *cli.Command {
 
 func exportAction(c *cli.Context) error {
 	if c.NArg() > 0 {
-		return train.UsageError{Err: fmt.Errorf("unexpected argument %q; see gan-train export --help", c.Args().First())}
+		return command.UsageError{Err: fmt.Errorf("unexpected argument %q; see gan-train export --help", c.Args().First())}
 	}
 	dir := c.String("run")
 	if dir == "" {
-		return train.UsageError{Err: fmt.Errorf("export needs --run DIR, the run folder to export")}
+		return command.UsageError{Err: fmt.Errorf("export needs --run DIR, the run folder to export")}
 	}
 	raw := c.Bool("raw")
 	out := c.String("out")
@@ -48,7 +50,7 @@ func exportAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := train.WriteFileAtomic(out, func(w io.Writer) error { return g.ExportONNX(w, meta) }); err != nil {
+	if err := atomicfile.Write(out, func(w io.Writer) error { return g.ExportONNX(w, meta) }); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.App.ErrWriter, "exported %s (%s weights, step %s) to %s\n", dir, meta[models.MetaWeights], meta[models.MetaSteps], out)
@@ -58,7 +60,7 @@ func exportAction(c *cli.Context) error {
 // exportFinished writes a finished run's generator into its folder.
 func exportFinished(r *train.Run, log io.Writer) error {
 	path := filepath.Join(r.Dir, train.ExportName)
-	if err := train.WriteFileAtomic(path, func(w io.Writer) error { return r.Export(w, false) }); err != nil {
+	if err := atomicfile.Write(path, func(w io.Writer) error { return r.Export(w, false) }); err != nil {
 		return fmt.Errorf("%w (the checkpoint is saved; retry with: gan-train export --run %s)", err, r.Dir)
 	}
 	fmt.Fprintf(log, "exported the generator to %s\n", path)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/gogan/gan/cmd/internal/command"
 	"github.com/gogan/gan/train"
 )
 
@@ -33,14 +34,14 @@ type runRow struct {
 
 func lsAction(c *cli.Context) error {
 	if c.NArg() > 1 {
-		return train.UsageError{Err: fmt.Errorf("unexpected argument %q: give one folder; see gan-train ls --help", c.Args().Get(1))}
+		return command.UsageError{Err: fmt.Errorf("unexpected argument %q: give one folder; see gan-train ls --help", c.Args().Get(1))}
 	}
 	dir := "runs"
 	if c.NArg() == 1 {
 		dir = c.Args().First()
 	}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return train.UsageError{Err: fmt.Errorf("%s: no such folder; runs go to runs/ unless --out said otherwise: gan-train ls DIR", dir)}
+		return command.UsageError{Err: fmt.Errorf("%s: no such folder; runs go to runs/ unless --out said otherwise: gan-train ls DIR", dir)}
 	}
 	var runs []string
 	if isRunDir(dir) {

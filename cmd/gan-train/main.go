@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -32,7 +33,7 @@ var stdout io.Writer = os.Stdout
 // run runs gan-train and returns its exit status: 2 for usage errors, 1
 // for failures at run time, 130 for an interrupted (and saved) run.
 func run(args []string, stderr *os.File) int {
-	return command.Run(newApp(stderr), args, command.UsageAs[train.UsageError](), command.InterruptedBy(train.ErrInterrupted))
+	return command.Run(newApp(stderr), args, command.InterruptedBy(train.ErrInterrupted))
 }
 
 // usageText shows what gan-train is for, by example.
@@ -104,21 +105,21 @@ func newApp(stderr *os.File) *cli.App {
 			&cli.StringFlag{Name: "resume", Usage: "continue the run in `DIR` with its saved settings"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "print the resolved settings, the data, the networks' parameter counts and the steps, then exit without training or writing anything"},
 		},
-		Action:   trainAction,
+		Action:   func(c *cli.Context) error { return flagError(trainAction(c)) },
 		Commands: []*cli.Command{lsCommand(), exportCommand(), projectCommand(), directionCommand()},
 	}, "GAN_TRAIN")
 }
 
 func trainAction(c *cli.Context) error {
 	if c.NArg() > 0 {
-		return train.UsageError{Err: fmt.Errorf("unexpected argument %q; see gan-train --help", c.Args().First())}
+		return command.UsageError{Err: fmt.Errorf("unexpected argument %q; see gan-train --help", c.Args().First())}
 	}
 	if c.IsSet("epochs") && c.IsSet("steps") {
-		return train.UsageError{Err: fmt.Errorf("give --epochs or --steps, not both")}
+		return command.UsageError{Err: fmt.Errorf("give --epochs or --steps, not both")}
 	}
 	for _, f := range []string{"steps", "epochs"} {
 		if c.IsSet(f) && c.Int(f) < 1 {
-			return train.UsageError{Err: fmt.Errorf("--%s %d: must be at least 1 (leave --steps and --epochs out for 5 epochs)", f, c.Int(f))}
+			return command.UsageError{Err: fmt.Errorf("--%s %d: must be at least 1 (leave --steps and --epochs out for 5 epochs)", f, c.Int(f))}
 		}
 	}
 	var cfg train.Config
@@ -126,7 +127,7 @@ func trainAction(c *cli.Context) error {
 	var err error
 	if dir := c.String("resume"); dir != "" {
 		if c.IsSet("out") {
-			return train.UsageError{Err: fmt.Errorf("--out cannot be combined with --resume: the run continues in %s", dir)}
+			return command.UsageError{Err: fmt.Errorf("--out cannot be combined with --resume: the run continues in %s", dir)}
 		}
 		out = dir
 		if cfg, err = resumeConfig(c, dir); err != nil {
@@ -147,7 +148,7 @@ func trainAction(c *cli.Context) error {
 	timed := train.RunOptions{MaxTime: c.Duration("max-time")}
 	if l := c.String("snapshot-at"); c.IsSet("snapshot-at") {
 		if timed.Snapshots, err = train.ParseSnapshots(l); err != nil {
-			return train.UsageError{Err: err}
+			return err
 		}
 	}
 	ds, err := train.LoadData(cfg, func(msg string) { fmt.Fprintln(c.App.ErrWriter, "warning:", msg) })
@@ -169,8 +170,11 @@ func trainAction(c *cli.Context) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	r, err := train.Start(cfg, ds, train.RunOptions{Out: out, Resume: c.IsSet("resume"), Log: c.App.ErrWriter, Terminal: command.IsTerminal(c.App.ErrWriter),
-		MaxTime: timed.MaxTime, Snapshots: timed.Snapshots})
+	setThreads(cfg.Threads)
+	bar := newProgress(c.App.ErrWriter, command.IsTerminal(c.App.ErrWriter))
+	var r *train.Run
+	r, err = train.Start(cfg, ds, train.RunOptions{Out: out, Resume: c.IsSet("resume"), Log: bar, Names: flagName,
+		MaxTime: timed.MaxTime, Snapshots: timed.Snapshots, OnStep: func(rec train.Record) { bar.step(r, rec) }})
 	if err != nil {
 		return err
 	}
@@ -183,7 +187,13 @@ func trainAction(c *cli.Context) error {
 	} else {
 		fmt.Fprintf(c.App.ErrWriter, "training %s on %s for %d steps into %s\n", cfg.Model.Kind, dsName, r.Total(), out)
 	}
-	if err := r.Train(ctx); err != nil {
+	bar.start(r.Step())
+	err = r.Train(ctx)
+	bar.end()
+	if errors.Is(err, train.ErrInterrupted) {
+		fmt.Fprintf(c.App.ErrWriter, "stopped at step %d; checkpoint saved. Continue with: gan-train --resume %s\n", r.Step(), r.Dir)
+	}
+	if err != nil {
 		return err
 	}
 	if err := exportFinished(r, c.App.ErrWriter); err != nil {
@@ -220,11 +230,11 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 	cfg.Model.Size = c.Int("image-size")
 	if cfg.Data == "mnist" {
 		if c.IsSet("channels") && c.Int("channels") != 1 {
-			return cfg, train.UsageError{Err: fmt.Errorf("--channels %d: MNIST is gray (1 channel)", c.Int("channels"))}
+			return cfg, command.UsageError{Err: fmt.Errorf("--channels %d: MNIST is gray (1 channel)", c.Int("channels"))}
 		}
 		for _, f := range []string{"background", "name"} {
 			if c.IsSet(f) {
-				return cfg, train.UsageError{Err: fmt.Errorf("--%s applies to a folder of images; MNIST is opaque and named mnist", f)}
+				return cfg, command.UsageError{Err: fmt.Errorf("--%s applies to a folder of images; MNIST is opaque and named mnist", f)}
 			}
 		}
 		if cfg.Model.Size == 0 {
@@ -241,14 +251,14 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 			cfg.Background = bg.String() // "#FFFFFF" is recorded as white; Validate explains a bad one
 		}
 		if strings.EqualFold(strings.TrimSpace(cfg.Dataset), "mnist") {
-			return cfg, train.UsageError{Err: fmt.Errorf("--name %s: that name means the MNIST set (gan-eval scores such models against it); choose another", cfg.Dataset)}
+			return cfg, command.UsageError{Err: fmt.Errorf("--name %s: that name means the MNIST set (gan-eval scores such models against it); choose another", cfg.Dataset)}
 		}
 		if st, err := os.Stat(cfg.Data); err != nil || !st.IsDir() {
-			return cfg, train.UsageError{Err: fmt.Errorf("--data %s: no such folder (give a folder of images, or mnist)", cfg.Data)}
+			return cfg, command.UsageError{Err: fmt.Errorf("--data %s: no such folder (give a folder of images, or mnist)", cfg.Data)}
 		}
 	}
 	if cfg.Data == "mnist" && cfg.Model.Size != 28 {
-		return cfg, train.UsageError{Err: fmt.Errorf("--image-size %d: MNIST images are 28x28", cfg.Model.Size)}
+		return cfg, command.UsageError{Err: fmt.Errorf("--image-size %d: MNIST images are 28x28", cfg.Model.Size)}
 	}
 	if err := objectiveFromFlags(c, &cfg); err != nil {
 		return cfg, err
@@ -264,7 +274,7 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 	cfg.SampleEvery, cfg.CkptEvery = c.Int("sample-every"), c.Int("checkpoint-every")
 	cfg.EvalEvery = c.Int("eval-every")
 	if err := cfg.Validate(); err != nil {
-		return cfg, train.UsageError{Err: err}
+		return cfg, err
 	}
 	return cfg, nil
 }
@@ -279,20 +289,20 @@ func objectiveFromFlags(c *cli.Context, cfg *train.Config) error {
 	if !cfg.IsVAE() {
 		for _, f := range []string{"recon", "beta"} {
 			if c.IsSet(f) {
-				return train.UsageError{Err: fmt.Errorf("--%s applies to --model vae, not a GAN (--model %s)", f, cfg.Model.Kind)}
+				return command.UsageError{Err: fmt.Errorf("--%s applies to --model vae, not a GAN (--model %s)", f, cfg.Model.Kind)}
 			}
 		}
 		if c.IsSet("loss") {
 			l, err := train.ParseLoss(c.String("loss"))
 			if err != nil {
-				return train.UsageError{Err: fmt.Errorf("--loss: %v", err)}
+				return command.UsageError{Err: fmt.Errorf("--loss: %v", err)}
 			}
 			cfg.Loss = l
 		}
 		if c.IsSet("augment") {
 			a, err := train.ParseAugment(c.String("augment"))
 			if err != nil {
-				return train.UsageError{Err: err}
+				return command.UsageError{Err: err}
 			}
 			cfg.Augment = a.String()
 		}
@@ -300,7 +310,7 @@ func objectiveFromFlags(c *cli.Context, cfg *train.Config) error {
 		cfg.GPWeight, cfg.Smooth = c.Float64("gp-weight"), c.Float64("label-smoothing")
 		cfg.R1Every = max(cfg.R1Every, 1)
 		if setIf(c, "r1-every", &cfg.R1Every, c.Int); cfg.R1Every < 1 {
-			return train.UsageError{Err: fmt.Errorf("--r1-every %d: must be 1 or more (1 applies R1 on every D update)", cfg.R1Every)}
+			return command.UsageError{Err: fmt.Errorf("--r1-every %d: must be 1 or more (1 applies R1 on every D update)", cfg.R1Every)}
 		}
 		setIf(c, "d-steps", &cfg.DSteps, c.Int)
 		for _, f := range []struct {
@@ -313,13 +323,13 @@ func objectiveFromFlags(c *cli.Context, cfg *train.Config) error {
 	}
 	for _, f := range ganOnly {
 		if c.IsSet(f) {
-			return train.UsageError{Err: fmt.Errorf("--%s applies to GANs; --model vae is trained by --recon and --beta", f)}
+			return command.UsageError{Err: fmt.Errorf("--%s applies to GANs; --model vae is trained by --recon and --beta", f)}
 		}
 	}
 	*cfg = cfg.WithVAEDefaults()
 	r, err := train.ParseRecon(c.String("recon"))
 	if err != nil {
-		return train.UsageError{Err: err}
+		return err
 	}
 	cfg.Recon, cfg.Beta = r, c.Float64("beta")
 	for _, f := range []struct {
@@ -341,14 +351,14 @@ func recipeFromFlags(c *cli.Context) (train.Config, error) {
 	cfg := train.DefaultConfig()
 	if c.String("model") == "vae" {
 		if c.IsSet("recipe") {
-			return cfg, train.UsageError{Err: fmt.Errorf("--recipe %s: recipes set a GAN's training; --model vae is trained by --recon and --beta", c.String("recipe"))}
+			return cfg, command.UsageError{Err: fmt.Errorf("--recipe %s: recipes set a GAN's training; --model vae is trained by --recon and --beta", c.String("recipe"))}
 		}
 		cfg.Model.Kind = "vae"
 		return cfg, nil
 	}
 	cfg, err := cfg.WithRecipe(c.String("recipe"))
 	if err != nil {
-		return cfg, train.UsageError{Err: fmt.Errorf("--recipe: %v", err)}
+		return cfg, command.UsageError{Err: fmt.Errorf("--recipe: %v", err)}
 	}
 	setIf(c, "model", &cfg.Model.Kind, c.String)
 	if c.IsSet("spectral-norm") {

@@ -9,13 +9,15 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/gogan/gan/cmd/internal/command"
+	"github.com/gogan/gan/internal/atomicfile"
+	"github.com/gogan/gan/internal/sheet"
 	"github.com/gogan/gan/models"
 	"github.com/gogan/gan/train"
 	"github.com/gogan/gan/train/data"
@@ -90,27 +92,27 @@ func (j *latentJob) method() string {
 func newLatentJob(c *cli.Context) (*latentJob, error) {
 	dir := c.String("run")
 	if dir == "" {
-		return nil, train.UsageError{Err: fmt.Errorf("%s needs --run DIR, the run folder written by gan-train", c.Command.Name)}
+		return nil, command.UsageError{Err: fmt.Errorf("%s needs --run DIR, the run folder written by gan-train", c.Command.Name)}
 	}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return nil, train.UsageError{Err: fmt.Errorf("--run %s: no such run folder (give the folder gan-train wrote, with config.json and checkpoints/)", dir)}
+		return nil, command.UsageError{Err: fmt.Errorf("--run %s: no such run folder (give the folder gan-train wrote, with config.json and checkpoints/)", dir)}
 	}
 	j := &latentJob{log: c.App.ErrWriter}
 	j.opt = train.ProjectOptions{Steps: c.Int("steps"), LR: c.Float64("lr"), Loss: c.String("loss"),
 		Restarts: c.Int("restarts"), Seed: c.Uint64("seed"), FeatureWeight: c.Float64("feature-weight"), Sphere: !c.Bool("free")}
 	switch {
 	case j.opt.Steps < 1:
-		return nil, train.UsageError{Err: fmt.Errorf("--steps %d: want at least 1", j.opt.Steps)}
+		return nil, command.UsageError{Err: fmt.Errorf("--steps %d: want at least 1", j.opt.Steps)}
 	case !(j.opt.LR > 0):
-		return nil, train.UsageError{Err: fmt.Errorf("--lr %g: want a positive learning rate, e.g. 0.05", j.opt.LR)}
+		return nil, command.UsageError{Err: fmt.Errorf("--lr %g: want a positive learning rate, e.g. 0.05", j.opt.LR)}
 	case j.opt.Loss != "l2" && j.opt.Loss != "l1":
-		return nil, train.UsageError{Err: fmt.Errorf("--loss %s: want l2 or l1", j.opt.Loss)}
+		return nil, command.UsageError{Err: fmt.Errorf("--loss %s: want l2 or l1", j.opt.Loss)}
 	case j.opt.Restarts < 1:
-		return nil, train.UsageError{Err: fmt.Errorf("--restarts %d: want at least 1", j.opt.Restarts)}
+		return nil, command.UsageError{Err: fmt.Errorf("--restarts %d: want at least 1", j.opt.Restarts)}
 	case !(j.opt.FeatureWeight >= 0):
-		return nil, train.UsageError{Err: fmt.Errorf("--feature-weight %g: want 0 (off) or more", j.opt.FeatureWeight)}
+		return nil, command.UsageError{Err: fmt.Errorf("--feature-weight %g: want 0 (off) or more", j.opt.FeatureWeight)}
 	case c.Int("threads") < 0:
-		return nil, train.UsageError{Err: fmt.Errorf("--threads %d: must not be negative (0 means all cores)", c.Int("threads"))}
+		return nil, command.UsageError{Err: fmt.Errorf("--threads %d: must not be negative (0 means all cores)", c.Int("threads"))}
 	}
 	g, _, err := train.RunGenerator(dir, c.Bool("raw"))
 	if err != nil {
@@ -127,7 +129,7 @@ func newLatentJob(c *cli.Context) (*latentJob, error) {
 		}
 		j.refine = c.Bool("refine")
 	} else if c.Bool("refine") {
-		return nil, train.UsageError{Err: fmt.Errorf("--refine applies to vae runs; this is a %s run, projected by gradient descent anyway", g.Spec.Kind)}
+		return nil, command.UsageError{Err: fmt.Errorf("--refine applies to vae runs; this is a %s run, projected by gradient descent anyway", g.Spec.Kind)}
 	}
 	if j.opt.FeatureWeight > 0 {
 		net, err := eval.DefaultFeatureNet()
@@ -136,16 +138,12 @@ func newLatentJob(c *cli.Context) (*latentJob, error) {
 		}
 		lenet := net.Model()
 		if lenet.C != j.spec.Channels || lenet.H != j.spec.Size || lenet.W != j.spec.Size {
-			return nil, train.UsageError{Err: fmt.Errorf("--feature-weight: the feature network takes %dx%dx%d images and this model makes %dx%dx%d; leave --feature-weight out",
+			return nil, command.UsageError{Err: fmt.Errorf("--feature-weight: the feature network takes %dx%dx%d images and this model makes %dx%dx%d; leave --feature-weight out",
 				lenet.C, lenet.H, lenet.W, j.spec.Channels, j.spec.Size, j.spec.Size)}
 		}
 		j.opt.Features = lenet
 	}
-	if n := c.Int("threads"); n > 0 {
-		tensor.SetThreads(n)
-	} else {
-		tensor.SetThreads(runtime.GOMAXPROCS(0))
-	}
+	setThreads(c.Int("threads"))
 	return j, nil
 }
 
@@ -180,19 +178,19 @@ func projectAction(c *cli.Context) error {
 	k := c.Int("mnist-test")
 	switch {
 	case out == "":
-		return train.UsageError{Err: errors.New("project needs --out DIR for the latents and reconstructions")}
+		return command.UsageError{Err: errors.New("project needs --out DIR for the latents and reconstructions")}
 	case k < 0:
-		return train.UsageError{Err: fmt.Errorf("--mnist-test %d: give the number of test digits", k)}
+		return command.UsageError{Err: fmt.Errorf("--mnist-test %d: give the number of test digits", k)}
 	case k > 0 && c.NArg() > 0:
-		return train.UsageError{Err: errors.New("give IMAGE files or --mnist-test K, not both")}
+		return command.UsageError{Err: errors.New("give IMAGE files or --mnist-test K, not both")}
 	case k == 0 && c.NArg() == 0:
-		return train.UsageError{Err: errors.New("nothing to project: give IMAGE files, or --mnist-test K; see gan-train project --help")}
+		return command.UsageError{Err: errors.New("nothing to project: give IMAGE files, or --mnist-test K; see gan-train project --help")}
 	case c.IsSet("mnist-test-class") && k == 0:
-		return train.UsageError{Err: errors.New("--mnist-test-class applies to --mnist-test K")}
+		return command.UsageError{Err: errors.New("--mnist-test-class applies to --mnist-test K")}
 	}
 	for _, d := range c.IntSlice("mnist-test-class") {
 		if d < 0 || d > 9 {
-			return train.UsageError{Err: fmt.Errorf("--mnist-test-class %d: want digits 0-9", d)}
+			return command.UsageError{Err: fmt.Errorf("--mnist-test-class %d: want digits 0-9", d)}
 		}
 	}
 	if err := checkNewDir(out); err != nil {
@@ -276,7 +274,7 @@ func (j *latentJob) targets(c *cli.Context) (*tensor.Tensor, []string, []int, er
 	var labels []int
 	if k := c.Int("mnist-test"); k > 0 {
 		if s.Channels != 1 || s.Size != 28 {
-			return nil, nil, nil, train.UsageError{Err: fmt.Errorf("--mnist-test: this model makes %dx%dx%d images, not MNIST's 1x28x28", s.Channels, s.Size, s.Size)}
+			return nil, nil, nil, command.UsageError{Err: fmt.Errorf("--mnist-test: this model makes %dx%dx%d images, not MNIST's 1x28x28", s.Channels, s.Size, s.Size)}
 		}
 		ds, err := data.LoadMNIST(data.DefaultMNISTDir(), "test")
 		if err != nil {
@@ -307,20 +305,20 @@ func (j *latentJob) targets(c *cli.Context) (*tensor.Tensor, []string, []int, er
 	}
 	if s.Classes == 0 {
 		if c.IsSet("label") {
-			return nil, nil, nil, train.UsageError{Err: errors.New("--label: the model is not conditional; leave --label out")}
+			return nil, nil, nil, command.UsageError{Err: errors.New("--label: the model is not conditional; leave --label out")}
 		}
 		labels = nil
 	} else if l := c.String("label"); l != "" {
 		k, err := train.ClassIndex(j.cfg.ClassNames, l)
 		if err != nil {
-			return nil, nil, nil, train.UsageError{Err: fmt.Errorf("--label: %v", err)}
+			return nil, nil, nil, command.UsageError{Err: fmt.Errorf("--label: %v", err)}
 		}
 		labels = make([]int, len(names))
 		for i := range labels {
 			labels[i] = k
 		}
 	} else if labels == nil || len(j.cfg.ClassNames) != 10 || j.cfg.Data != "mnist" {
-		return nil, nil, nil, train.UsageError{Err: errors.New("the model is conditional: give the images' class with --label K")}
+		return nil, nil, nil, command.UsageError{Err: errors.New("the model is conditional: give the images' class with --label K")}
 	}
 	return tensor.New(pix, len(names), s.Channels, s.Size, s.Size), names, labels, nil
 }
@@ -337,16 +335,16 @@ func loadImages(c *cli.Context, cfg train.Config, s models.Spec) (*data.Images, 
 	if name != "" {
 		var err error
 		if bg, err = data.ParseBackground(name); err != nil {
-			return nil, train.UsageError{Err: fmt.Errorf("--%v", err)}
+			return nil, command.UsageError{Err: fmt.Errorf("--%v", err)}
 		}
 	}
 	ds, err := data.LoadFiles(c.Args().Slice(), data.FolderOptions{Size: s.Size, Channels: s.Channels, Background: bg})
 	var fe *data.FileError
 	switch {
 	case errors.As(err, &fe) && errors.Is(fe.Err, fs.ErrNotExist):
-		return nil, train.UsageError{Err: fmt.Errorf("%s: no such image file", fe.Path)}
+		return nil, command.UsageError{Err: fmt.Errorf("%s: no such image file", fe.Path)}
 	case errors.As(err, &fe):
-		return nil, train.UsageError{Err: fmt.Errorf("%s: not a readable image: %v", fe.Path, fe.Err)}
+		return nil, command.UsageError{Err: fmt.Errorf("%s: not a readable image: %v", fe.Path, fe.Err)}
 	}
 	return ds, err
 }
@@ -358,9 +356,9 @@ func checkNewDir(dir string) error {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil
 	case err != nil:
-		return train.UsageError{Err: fmt.Errorf("--out %s: %v", dir, err)}
+		return command.UsageError{Err: fmt.Errorf("--out %s: %v", dir, err)}
 	case len(ents) > 0:
-		return train.UsageError{Err: fmt.Errorf("--out %s is not empty; choose a new folder", dir)}
+		return command.UsageError{Err: fmt.Errorf("--out %s is not empty; choose a new folder", dir)}
 	}
 	return nil
 }
@@ -377,14 +375,14 @@ func writeProjection(dir string, target *tensor.Tensor, p *train.Projection, nam
 	n, c, h, w := target.Dim(0), target.Dim(1), target.Dim(2), target.Dim(3)
 	per := c * h * w
 	for i := 0; i < n; i++ {
-		img := gray(train.Grid(p.Recon.Data[i*per:(i+1)*per], 1, c, h, w, 1).SubImage(image.Rect(2, 2, 2+w, 2+h)), c)
+		img := gray(sheet.Grid(p.Recon.Data[i*per:(i+1)*per], 1, c, h, w, 1).SubImage(image.Rect(2, 2, 2+w, 2+h)), c)
 		name := filepath.Join(dir, fmt.Sprintf("recon-%03d.png", i))
-		if err := train.WriteFileAtomic(name, func(wr io.Writer) error { return train.EncodePNG(wr, img) }); err != nil {
+		if err := atomicfile.Write(name, func(wr io.Writer) error { return sheet.EncodePNG(wr, img) }); err != nil {
 			return err
 		}
 	}
-	if err := train.WriteFileAtomic(filepath.Join(dir, "compare.png"), func(wr io.Writer) error {
-		return train.EncodePNG(wr, gray(compareGrid(target, p.Recon), c))
+	if err := atomicfile.Write(filepath.Join(dir, "compare.png"), func(wr io.Writer) error {
+		return sheet.EncodePNG(wr, gray(compareGrid(target, p.Recon), c))
 	}); err != nil {
 		return err
 	}
@@ -393,7 +391,7 @@ func writeProjection(dir string, target *tensor.Tensor, p *train.Projection, nam
 	for i, name := range names {
 		fmt.Fprintf(&csv, "%d,%s,%.4f,%.4f,%.6g\n", i, strconv.Quote(name), p.MAE[i], p.StartMAE[i], p.Loss[i])
 	}
-	return train.WriteFileAtomic(filepath.Join(dir, "errors.csv"), func(wr io.Writer) error {
+	return atomicfile.Write(filepath.Join(dir, "errors.csv"), func(wr io.Writer) error {
 		_, err := io.WriteString(wr, csv.String())
 		return err
 	})
@@ -434,5 +432,5 @@ func compareGrid(target, recon *tensor.Tensor) image.Image {
 			}
 		}
 	}
-	return train.Grid(cells, 2*rows*cols, c, h, w, cols)
+	return sheet.Grid(cells, 2*rows*cols, c, h, w, cols)
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -9,7 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/gogan/gan/models"
+	"github.com/gogan/gan/cmd/internal/command"
 	"github.com/gogan/gan/train"
 )
 
@@ -30,7 +29,7 @@ func resumeConfig(c *cli.Context, dir string) (train.Config, error) {
 	path := filepath.Join(dir, "config.json")
 	saved, err := train.ReadConfig(path)
 	if err != nil {
-		return saved, train.UsageError{Err: fmt.Errorf("--resume %s: %v", dir, err)}
+		return saved, command.UsageError{Err: fmt.Errorf("--resume %s: %v", dir, err)}
 	}
 	may := "only " + flagList(changeable[1:]) + " may change"
 	for _, fl := range c.App.Flags {
@@ -40,7 +39,7 @@ func resumeConfig(c *cli.Context, dir string) (train.Config, error) {
 		}
 		want, ok := savedFlag(f, saved)
 		if !ok {
-			return saved, train.UsageError{Err: fmt.Errorf("--%s cannot be given with --resume: the run keeps the settings in %s; %s", f, path, may)}
+			return saved, command.UsageError{Err: fmt.Errorf("--%s cannot be given with --resume: the run keeps the settings in %s; %s", f, path, may)}
 		}
 		got := fmt.Sprint(c.Value(f))
 		if f == "data" {
@@ -53,7 +52,7 @@ func resumeConfig(c *cli.Context, dir string) (train.Config, error) {
 			if want == "" {
 				want = `"" (unset for this model)`
 			}
-			return saved, train.UsageError{Err: fmt.Errorf("--%s %s differs from the saved run's --%s %s (%s); a resumed run keeps its settings: %s",
+			return saved, command.UsageError{Err: fmt.Errorf("--%s %s differs from the saved run's --%s %s (%s); a resumed run keeps its settings: %s",
 				f, got, f, want, path, may)}
 		}
 	}
@@ -64,28 +63,6 @@ func resumeConfig(c *cli.Context, dir string) (train.Config, error) {
 		saved.Epochs, saved.Steps = c.Int("epochs"), 0
 	}
 	return saved, nil
-}
-
-// savedFlag is the value a flag has in a saved config, written as the flag
-// prints (fmt.Sprint of its value), and whether the flag is a setting.
-func savedFlag(flag string, s train.Config) (string, bool) {
-	v := map[string]any{
-		"recipe": s.RecipeName(),
-		"data":   s.Data, "strict": s.Strict, "image-size": s.Model.Size, "channels": s.Model.Channels,
-		"model": s.Model.Kind, "conditional": s.Conditional, "z-dim": s.Model.ZDim, "width": s.Model.Width,
-		"spectral-norm": s.Model.SpectralNorm,
-		"cond-d":        cmp.Or(s.Model.CondD, models.CondConcat), "augment": s.Augment,
-		"loss": string(s.Loss), "recon": string(s.Recon), "beta": s.Beta,
-		"r1": s.R1, "r1-every": max(s.R1Every, 1), "gp-weight": s.GPWeight, "ema": s.EMA, "ema-warmup": s.EMAWarmup,
-		"label-smoothing": s.Smooth, "d-steps": s.DSteps,
-		"batch-size": s.BatchSize, "lr-g": s.LrG, "lr-d": s.LrD, "beta1": s.Beta1, "beta2": s.Beta2,
-		"seed": s.Seed, "threads": s.Threads, "background": savedBackground(s), "name": s.Dataset,
-		"sample-every": s.SampleEvery, "checkpoint-every": s.CkptEvery, "eval-every": s.EvalEvery,
-	}[flag]
-	if v == nil {
-		return "", false
-	}
-	return fmt.Sprint(v), true
 }
 
 // savedBackground is a folder run's --background; runs from before it
@@ -114,7 +91,7 @@ func checkResumeLength(c *cli.Context, cfg train.Config, images int, dir string)
 		if !c.IsSet("steps") && !c.IsSet("epochs") {
 			given = "the saved length, " + given + ","
 		}
-		return train.UsageError{Err: fmt.Errorf("%s is fewer than the %d steps the run in %s has trained; give a larger --steps or --epochs to continue it",
+		return command.UsageError{Err: fmt.Errorf("%s is fewer than the %d steps the run in %s has trained; give a larger --steps or --epochs to continue it",
 			given, done, dir)}
 	}
 	return nil

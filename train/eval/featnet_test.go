@@ -68,7 +68,7 @@ func TestShippedFeatureNetAccuracy(t *testing.T) {
 // grows with the noise level.
 func TestFIDFloorAndNoiseOrdering(t *testing.T) {
 	f := shippedNet(t)
-	ref, real := realHalves(t, 400)
+	ref, reals := realHalves(t, 400)
 	sc, err := NewScorer(f, ref, ScorerOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -80,11 +80,11 @@ func TestFIDFloorAndNoiseOrdering(t *testing.T) {
 		}
 		return r
 	}
-	floor := score(real)
+	floor := score(reals)
 	prev := floor.FID
 	var fids []float64
 	for _, sigma := range []float64{0.25, 0.5, 0.75, 1} {
-		fid := score(Noisy(real, sigma, 3)).FID
+		fid := score(Noisy(reals, sigma, 3)).FID
 		fids = append(fids, fid)
 		if fid <= prev {
 			t.Errorf("FID %.3f at noise %.1f is not above %.3f at the level below", fid, sigma, prev)
@@ -137,25 +137,25 @@ func TestScorerFlagsOneClassSample(t *testing.T) {
 // RGB scores close to MNIST itself.
 func TestScoreRepeatsAndConverts(t *testing.T) {
 	f := shippedNet(t)
-	ref, real := realHalves(t, 300)
+	ref, reals := realHalves(t, 300)
 	sc, err := NewScorer(f, ref, ScorerOptions{KID: true, KIDOptions: KIDOptions{Subsets: 10, SubsetSize: 200, Seed: 5}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := sc.ScoreImages(real)
+	a, err := sc.ScoreImages(reals)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := sc.ScoreImages(real)
+	b, _ := sc.ScoreImages(reals)
 	if !reflect.DeepEqual(a, b) || a.KID == nil || a.Samples != 300 || a.Reference != 300 || a.FeatureNet != f.Name() {
 		t.Fatalf("two scores of one sample differ or are incomplete:\n%+v\n%+v", a, b)
 	}
-	big := Images{N: real.N, C: 3, H: 56, W: 56, Data: make([]float32, real.N*3*56*56)}
-	for i := range real.N {
+	big := Images{N: reals.N, C: 3, H: 56, W: 56, Data: make([]float32, reals.N*3*56*56)}
+	for i := range reals.N {
 		for ch := range 3 {
 			for y := range 56 {
 				for x := range 56 {
-					big.Data[((i*3+ch)*56+y)*56+x] = real.Data[i*784+(y/2)*28+x/2]
+					big.Data[((i*3+ch)*56+y)*56+x] = reals.Data[i*784+(y/2)*28+x/2]
 				}
 			}
 		}

@@ -146,9 +146,9 @@ func psdSqrt(s *mat.SymDense) *mat.Dense {
 }
 
 // FID returns the Fréchet distance between Gaussians fitted to two feature
-// sets, real (nr, d) and fake (nf, d).
-func FID(real []float32, nr int, fake []float32, nf, d int) float64 {
-	return FrechetDistance(FitGaussian(real, nr, d), FitGaussian(fake, nf, d))
+// sets, reals (nr, d) and fake (nf, d).
+func FID(reals []float32, nr int, fake []float32, nf, d int) float64 {
+	return FrechetDistance(FitGaussian(reals, nr, d), FitGaussian(fake, nf, d))
 }
 
 // checkMatrix panics when x is not (n, d).

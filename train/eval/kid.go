@@ -25,7 +25,7 @@ type KIDResult struct {
 	SubsetSize int     `json:"subset_size"`
 }
 
-// KID returns the kernel inception distance between real (nr, d) and fake
+// KID returns the kernel inception distance between reals (nr, d) and fake
 // (nf, d) features: for each pair of random subsets of m vectors, the
 // unbiased estimate of MMD^2 with the kernel k(x,y) = (x.y/d + 1)^3,
 //
@@ -33,8 +33,8 @@ type KIDResult struct {
 //
 // Being unbiased it is near zero, and may be slightly negative, for two
 // samples of one distribution. Both sets need at least 2 vectors.
-func KID(real []float32, nr int, fake []float32, nf, d int, opt KIDOptions) KIDResult {
-	checkMatrix("KID", real, nr, d)
+func KID(reals []float32, nr int, fake []float32, nf, d int, opt KIDOptions) KIDResult {
+	checkMatrix("KID", reals, nr, d)
 	checkMatrix("KID", fake, nf, d)
 	if opt.Subsets <= 0 {
 		opt.Subsets = 100
@@ -52,7 +52,7 @@ func KID(real []float32, nr int, fake []float32, nf, d int, opt KIDOptions) KIDR
 	permR, permF := identity(nr), identity(nf)
 	vals := make([]float64, opt.Subsets)
 	for s := range vals {
-		gather(xs, real, d, sampleIndices(permR, m, rng))
+		gather(xs, reals, d, sampleIndices(permR, m, rng))
 		gather(ys, fake, d, sampleIndices(permF, m, rng))
 		kxx := kernelSum(gram, xs, xs, m, d, true)
 		kyy := kernelSum(gram, ys, ys, m, d, true)

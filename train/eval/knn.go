@@ -134,16 +134,16 @@ func manifoldShare(q []float32, nq int, x []float32, nx int, radii []float32, d 
 }
 
 // PrecisionRecall returns the improved precision and recall of
-// Kynkäänniemi et al. (2019) for real (nr, d) and fake (nf, d) features:
+// Kynkäänniemi et al. (2019) for reals (nr, d) and fake (nf, d) features:
 // precision is the share of fake vectors within the k-th-neighbour radius
 // of some real vector (samples look real), recall the share of real vectors
 // within that of some fake vector (the real variety is covered). The paper
 // uses k = 3. Both sets need more than k vectors.
-func PrecisionRecall(real []float32, nr int, fake []float32, nf, d, k int) (precision, recall float64) {
-	checkMatrix("PrecisionRecall", real, nr, d)
+func PrecisionRecall(reals []float32, nr int, fake []float32, nf, d, k int) (precision, recall float64) {
+	checkMatrix("PrecisionRecall", reals, nr, d)
 	checkMatrix("PrecisionRecall", fake, nf, d)
-	precision = manifoldShare(fake, nf, real, nr, knnRadii(real, nr, d, k), d)
-	recall = manifoldShare(real, nr, fake, nf, knnRadii(fake, nf, d, k), d)
+	precision = manifoldShare(fake, nf, reals, nr, knnRadii(reals, nr, d, k), d)
+	recall = manifoldShare(reals, nr, fake, nf, knnRadii(fake, nf, d, k), d)
 	return precision, recall
 }
 

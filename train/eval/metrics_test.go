@@ -269,23 +269,23 @@ func TestPrecisionRecallPointClouds(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
 	all := [][2]float64{{0, 0}, {5, 0}, {0, 5}, {5, 5}}
 	const n = 2000
-	real := clusters(rng, n, all)
+	reals := clusters(rng, n, all)
 	one := clusters(rng, n, all[:1])
 	full := clusters(rng, n, all)
-	p, r := PrecisionRecall(real, n, one, n, 2, 3)
+	p, r := PrecisionRecall(reals, n, one, n, 2, 3)
 	if p < 0.95 || r > 0.4 {
 		t.Errorf("one mode of four: precision %.3f (want ~1), recall %.3f (want ~0.25)", p, r)
 	}
-	p2, r2 := PrecisionRecall(one, n, real, n, 2, 3)
+	p2, r2 := PrecisionRecall(one, n, reals, n, 2, 3)
 	if !approx.Near(p2, r, 0.05) || !approx.Near(r2, p, 0.05) {
 		t.Errorf("roles swapped: precision %.3f recall %.3f; want %.3f and %.3f", p2, r2, r, p)
 	}
-	p, r = PrecisionRecall(real, n, full, n, 2, 3)
+	p, r = PrecisionRecall(reals, n, full, n, 2, 3)
 	if p < 0.9 || r < 0.9 {
 		t.Errorf("all modes: precision %.3f recall %.3f, want both > 0.9", p, r)
 	}
 	far := clusters(rng, n, [][2]float64{{20, 20}})
-	if p, r = PrecisionRecall(real, n, far, n, 2, 3); p != 0 || r != 0 {
+	if p, r = PrecisionRecall(reals, n, far, n, 2, 3); p != 0 || r != 0 {
 		t.Errorf("disjoint: precision %.3f recall %.3f, want 0 and 0", p, r)
 	}
 }

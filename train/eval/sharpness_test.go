@@ -118,12 +118,12 @@ func boxBlur(im Images) Images {
 func TestSharpnessOrdersBlurAndNoise(t *testing.T) {
 	ds, err := data.LoadMNIST(data.DefaultMNISTDir(), "test")
 	testenv.Data(t, err)
-	real, err := SampleDataset(ds, 300, 1)
+	reals, err := SampleDataset(ds, 300, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sr, _ := MeasureSharpness(real)
-	sb, _ := MeasureSharpness(boxBlur(real))
+	sr, _ := MeasureSharpness(reals)
+	sb, _ := MeasureSharpness(boxBlur(reals))
 	sn, _ := MeasureSharpness(UniformNoise(300, 1, 28, 28, 1))
 	t.Logf("real %.4f ± %.4f, blurred %.4f, noise %.4f", sr.Mean, sr.Std, sb.Mean, sn.Mean)
 	if !(sb.Mean < sr.Mean/3 && sn.Mean > 3*sr.Mean && sr.Std > 0) {

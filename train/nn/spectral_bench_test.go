@@ -2,9 +2,9 @@ package nn_test
 
 import (
 	"math/rand/v2"
-	"syscall"
 	"testing"
 
+	"github.com/gogan/gan/internal/rusage"
 	"github.com/gogan/gan/train/nn"
 	"github.com/gogan/gan/train/tensor"
 )
@@ -46,9 +46,6 @@ func BenchmarkSpectralNormDCGAN(b *testing.B) {
 }
 
 func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+	u, _ := rusage.Self()
+	return u.CPUSeconds
 }

@@ -179,12 +179,12 @@ func run(root, seed *Tensor, targets []*Tensor, createGraph, accumulate bool) ma
 				continue
 			}
 			mask := make([]bool, len(t.fn.inputs))
-			any := false
+			anyMasked := false
 			for j, in := range t.fn.inputs {
 				mask[j] = in != nil && in.requiresGrad && need[in]
-				any = any || mask[j]
+				anyMasked = anyMasked || mask[j]
 			}
-			if !any {
+			if !anyMasked {
 				continue
 			}
 			gin := t.fn.backward(slot.t, mask)

@@ -41,7 +41,7 @@ var ErrInterrupted = errors.New("interrupted")
 type Rule func(err error) (int, bool)
 
 // UsageAs is the Rule that errors which are, or wrap, an E are usage errors
-// (train.UsageError, *infer.ModelError).
+// (*infer.ModelError).
 func UsageAs[E error]() Rule {
 	return func(err error) (int, bool) {
 		var e E

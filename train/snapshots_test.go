@@ -22,7 +22,7 @@ func TestMaxTimeAndSnapshots(t *testing.T) {
 	}
 	fake := time.Unix(1000, 0)
 	opt := RunOptions{Out: dir, MaxTime: 8 * time.Second, Snapshots: snaps,
-		OnStep: func() { fake = fake.Add(time.Second) }}
+		OnStep: func(Record) { fake = fake.Add(time.Second) }}
 	r, err := Start(cfg, toyData(40), opt)
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +101,7 @@ func TestParseSnapshotsAndLimits(t *testing.T) {
 	}
 	s, _ = ParseSnapshots("2m")
 	_, err = Start(toyConfig("dcgan", 10), toyData(40), RunOptions{Out: t.TempDir(), MaxTime: time.Minute, Snapshots: s})
-	if err == nil || !strings.Contains(err.Error(), "after --max-time") {
-		t.Fatalf("snapshot after --max-time: %v", err)
+	if err == nil || !strings.Contains(err.Error(), "after max_time") {
+		t.Fatalf("snapshot after max_time: %v", err)
 	}
 }

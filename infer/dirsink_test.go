@@ -1,4 +1,4 @@
-package main
+package infer
 
 import (
 	"errors"
@@ -13,14 +13,14 @@ import (
 func TestDirSinkStages(t *testing.T) {
 	root := t.TempDir()
 	out := filepath.Join(root, "out")
-	s, err := newDirSink(out, "")
+	s, err := NewDirSink(out, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !s.staged || filepath.Dir(s.dir) != root || !strings.HasPrefix(filepath.Base(s.dir), ".out.partial-") {
 		t.Fatalf("staged %v in %s; want a hidden .out.partial-* beside --out", s.staged, s.dir)
 	}
-	if err := s.put("000000.png", []byte("a")); err != nil {
+	if err := s.Put("000000.png", []byte("a")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
@@ -29,16 +29,16 @@ func TestDirSinkStages(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(s.dir, "000000.png")); string(b) != "a" {
 		t.Fatal("the image is not in the staging folder under its own name")
 	}
-	if err := s.put("000000.png", []byte("b")); err == nil {
+	if err := s.Put("000000.png", []byte("b")); err == nil {
 		t.Error("a second file of the same name was accepted")
 	}
-	if err := s.finish([]byte("m")); err != nil {
+	if err := s.Finish([]byte("m")); err != nil {
 		t.Fatal(err)
 	}
-	if b, _ := os.ReadFile(filepath.Join(out, manifestName)); string(b) != "m" {
+	if b, _ := os.ReadFile(filepath.Join(out, ManifestName)); string(b) != "m" {
 		t.Error("no manifest in --out after finish")
 	}
-	if left := s.abort(); left != "" {
+	if left := s.Abort(); left != "" {
 		t.Errorf("abort after finish left %s", left)
 	}
 	if b, _ := os.ReadFile(filepath.Join(out, "000000.png")); string(b) != "a" {
@@ -53,12 +53,12 @@ func TestDirSinkStages(t *testing.T) {
 // TestDirSinkAbort: an aborted run leaves neither --out nor staging.
 func TestDirSinkAbort(t *testing.T) {
 	root := t.TempDir()
-	s, err := newDirSink(filepath.Join(root, "out"), "")
+	s, err := NewDirSink(filepath.Join(root, "out"), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.put("000000.png", []byte("a"))
-	if left := s.abort(); left != "" {
+	s.Put("000000.png", []byte("a"))
+	if left := s.Abort(); left != "" {
 		t.Errorf("abort left %s", left)
 	}
 	if entries, _ := os.ReadDir(root); len(entries) != 0 {
@@ -70,30 +70,30 @@ func TestDirSinkAbort(t *testing.T) {
 // and a symbolic link to it stays a link to the finished output.
 func TestDirSinkKeepsFolder(t *testing.T) {
 	root := t.TempDir()
-	real := filepath.Join(root, "real")
-	os.Mkdir(real, 0o750)
-	os.Chmod(real, 0o750)
+	reals := filepath.Join(root, "real")
+	os.Mkdir(reals, 0o750)
+	os.Chmod(reals, 0o750)
 	link := filepath.Join(root, "link")
-	if err := os.Symlink(real, link); err != nil {
+	if err := os.Symlink(reals, link); err != nil {
 		t.Fatal(err)
 	}
-	s, err := newDirSink(link, "")
+	s, err := NewDirSink(link, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !s.staged {
 		t.Fatal("an empty folder behind a link was not staged")
 	}
-	if err := s.finish([]byte("m")); err != nil {
+	if err := s.Finish([]byte("m")); err != nil {
 		t.Fatal(err)
 	}
 	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
 		t.Errorf("--out is no longer a link: %v", err)
 	}
-	if b, _ := os.ReadFile(filepath.Join(link, manifestName)); string(b) != "m" {
+	if b, _ := os.ReadFile(filepath.Join(link, ManifestName)); string(b) != "m" {
 		t.Error("the manifest is not reached through the link")
 	}
-	if st, _ := os.Stat(real); st.Mode().Perm() != 0o750 {
+	if st, _ := os.Stat(reals); st.Mode().Perm() != 0o750 {
 		t.Errorf("--out has mode %v; want its old 0750", st.Mode().Perm())
 	}
 }
@@ -105,42 +105,53 @@ func TestDirSinkInPlace(t *testing.T) {
 	mine := filepath.Join(root, "mine")
 	os.Mkdir(mine, 0o755)
 	os.WriteFile(filepath.Join(mine, "000000.png"), []byte("old"), 0o644)
-	os.WriteFile(filepath.Join(mine, manifestName), []byte("old"), 0o644)
+	os.WriteFile(filepath.Join(mine, ManifestName), []byte("old"), 0o644)
 	os.WriteFile(filepath.Join(mine, "notes.txt"), []byte("mine"), 0o644)
-	s, err := newDirSink(mine, "")
+	s, err := NewDirSink(mine, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.staged {
 		t.Fatal("a folder with a file gan-gen did not write would be replaced")
 	}
-	if _, err := os.Stat(filepath.Join(mine, manifestName)); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(mine, ManifestName)); !errors.Is(err, os.ErrNotExist) {
 		t.Error("the old manifest is still there while the new images are written")
 	}
 
 	ours := filepath.Join(root, "ours")
 	os.Mkdir(ours, 0o755)
 	os.WriteFile(filepath.Join(ours, "sheet.png"), nil, 0o644)
-	if s, _ := newDirSink(ours, ""); s.staged {
+	if s, _ := NewDirSink(ours, ""); s.staged {
 		t.Error("an unknown sheet.png would be replaced")
 	}
-	if s, _ := newDirSink(ours, "sheet.png"); !s.staged {
+	if s, _ := NewDirSink(ours, "sheet.png"); !s.staged {
 		t.Error("this run's own --grid sheet.png stops the folder being replaced")
 	} else {
-		if got := s.redirect(filepath.Join(ours, "sheet.png")); got != filepath.Join(s.dir, "sheet.png") {
+		if got := s.Redirect(filepath.Join(ours, "sheet.png")); got != filepath.Join(s.dir, "sheet.png") {
 			t.Errorf("the grid in --out goes to %s; want the staging folder", got)
 		}
-		if got := s.redirect(filepath.Join(root, "sheet.png")); got != filepath.Join(root, "sheet.png") {
+		if got := s.Redirect(filepath.Join(root, "sheet.png")); got != filepath.Join(root, "sheet.png") {
 			t.Errorf("a grid outside --out was moved to %s", got)
 		}
-		s.abort()
+		s.Abort()
 	}
 
 	here := filepath.Join(root, "here")
 	os.Mkdir(here, 0o755)
 	t.Chdir(here)
-	if s, _ := newDirSink(".", ""); s.staged {
+	if s, _ := NewDirSink(".", ""); s.staged {
 		t.Error("the current folder would be swapped away")
 	}
 	noSiblings(t, root)
+}
+
+// noSiblings fails t when dir holds a staging or old folder.
+func noSiblings(t *testing.T, dir string) {
+	t.Helper()
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".partial-") || strings.Contains(e.Name(), ".old-") {
+			t.Errorf("%s left behind in %s", e.Name(), dir)
+		}
+	}
 }

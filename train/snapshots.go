@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gogan/gan/internal/atomicfile"
 )
 
 // Snapshot asks for the sampling generator to be exported once the run
@@ -33,20 +35,20 @@ func ParseSnapshots(list string) ([]Snapshot, error) {
 		}
 		d, err := time.ParseDuration(f)
 		if err != nil || d <= 0 {
-			return nil, fmt.Errorf("--snapshot-at %q: %q is not a positive duration (write e.g. 1m,3m,10m or 30s)", list, f)
+			return nil, settingErr("snapshots", "{snapshots} %q: %q is not a positive duration (write e.g. 1m,3m,10m or 30s)", list, f)
 		}
 		if strings.ContainsAny(f, `/\`) {
-			return nil, fmt.Errorf("--snapshot-at %q: %q cannot name a file", list, f)
+			return nil, settingErr("snapshots", "{snapshots} %q: %q cannot name a file", list, f)
 		}
 		out = append(out, Snapshot{At: d, Label: f})
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("--snapshot-at %q: give one or more durations, e.g. 1m,3m,10m", list)
+		return nil, settingErr("snapshots", "{snapshots} %q: give one or more durations, e.g. 1m,3m,10m", list)
 	}
 	slices.SortStableFunc(out, func(a, b Snapshot) int { return int(a.At - b.At) })
 	for i := 1; i < len(out); i++ {
 		if out[i].At == out[i-1].At {
-			return nil, fmt.Errorf("--snapshot-at %q: %s and %s are the same time", list, out[i-1].Label, out[i].Label)
+			return nil, settingErr("snapshots", "{snapshots} %q: %s and %s are the same time", list, out[i-1].Label, out[i].Label)
 		}
 	}
 	return out, nil
@@ -82,9 +84,8 @@ func (r *Run) timeHooks() (stop bool, err error) {
 		r.snaps = r.snaps[1:]
 	}
 	if r.opt.MaxTime > 0 && t >= r.opt.MaxTime {
-		r.endProgress()
-		fmt.Fprintf(r.opt.Log, "time limit: stopped at step %d after %s of training (--max-time %s)\n",
-			r.Step(), t.Round(time.Millisecond), r.opt.MaxTime)
+		fmt.Fprintln(r.opt.Log, r.sayf("time limit: stopped at step %d after %s of training ({max_time} %s)",
+			r.Step(), t.Round(time.Millisecond), r.opt.MaxTime))
 		return true, nil
 	}
 	return false, nil
@@ -96,18 +97,17 @@ func (r *Run) writeSnapshot(s Snapshot, t time.Duration) error {
 	t0 := r.now()
 	defer func() { r.paused += r.now().Sub(t0) }()
 	path := filepath.Join(r.Dir, SnapshotDir, s.Label+".onnx")
-	if err := WriteFileAtomic(path, func(w io.Writer) error { return r.Export(w, false) }); err != nil {
+	if err := atomicfile.Write(path, func(w io.Writer) error { return r.Export(w, false) }); err != nil {
 		return fmt.Errorf("snapshot %s: %w", s.Label, err)
 	}
 	r.snapIndex = append(r.snapIndex, fmt.Sprintf("%s,%d,%s", s.Label, r.Step(), strconv.FormatFloat(t.Seconds(), 'f', 3, 64)))
 	index := filepath.Join(r.Dir, SnapshotDir, "snapshots.csv")
-	if err := WriteFileAtomic(index, func(w io.Writer) error {
+	if err := atomicfile.Write(index, func(w io.Writer) error {
 		_, err := io.WriteString(w, "label,step,elapsed_s\n"+strings.Join(r.snapIndex, "\n")+"\n")
 		return err
 	}); err != nil {
 		return err
 	}
-	r.endProgress()
 	fmt.Fprintf(r.opt.Log, "snapshot %s: step %d at %s of training -> %s\n", s.Label, r.Step(), t.Round(time.Millisecond), path)
 	return nil
 }
@@ -117,19 +117,19 @@ func (r *Run) writeSnapshot(s Snapshot, t time.Duration) error {
 // already wrote.
 func (r *Run) planSnapshots() error {
 	if r.opt.MaxTime < 0 {
-		return usage("--max-time %s: must not be negative", r.opt.MaxTime)
+		return settingErr("max_time", "{max_time} %s: must not be negative", r.opt.MaxTime)
 	}
 	r.snaps = slices.Clone(r.opt.Snapshots)
 	slices.SortStableFunc(r.snaps, func(a, b Snapshot) int { return int(a.At - b.At) })
 	if n := len(r.snaps); n > 0 && r.opt.MaxTime > 0 && r.snaps[n-1].At > r.opt.MaxTime {
-		return usage("--snapshot-at %s is after --max-time %s; the run would stop first", r.snaps[n-1].Label, r.opt.MaxTime)
+		return settingErr("snapshots", "{snapshots} %s is after {max_time} %s; the run would stop first", r.snaps[n-1].Label, r.opt.MaxTime)
 	}
 	if len(r.snaps) == 0 {
 		return nil
 	}
 	dir := filepath.Join(r.Dir, SnapshotDir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("--out %s: cannot create %s: %w", r.Dir, dir, err)
+		return fmt.Errorf("%s %s: cannot create %s: %w", r.name("out"), r.Dir, dir, err)
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, "snapshots.csv")); err == nil {
 		lines := strings.Split(strings.TrimSpace(string(b)), "\n")

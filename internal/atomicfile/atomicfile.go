@@ -1,4 +1,8 @@
-package train
+// Package atomicfile writes files so that a reader, or a crash, never sees
+// one half written: the bytes go to a temporary file beside the target,
+// flushed and fsynced, then renamed over it. gan-train's run folders,
+// checkpoints and exports, and gan-eval's outputs, are written this way.
+package atomicfile
 
 import (
 	"bufio"
@@ -9,27 +13,28 @@ import (
 	"regexp"
 )
 
-// staleTemp matches the temporary files WriteFileAtomic makes
+// staleTemp matches the temporary files Write makes
 // (.NAME.tmp<digits>); one that outlives its write was cut short by a kill.
 var staleTemp = regexp.MustCompile(`^\..+\.tmp[0-9]+$`)
 
-func isStaleTemp(name string) bool { return staleTemp.MatchString(name) }
+// IsTemp reports whether name is one of Write's temporary files.
+func IsTemp(name string) bool { return staleTemp.MatchString(name) }
 
-// removeStaleTemps deletes such leftovers in dir; best effort (the folder
-// may not exist yet).
-func removeStaleTemps(dir string) {
+// RemoveTemps deletes temporary files left in dir by writes a kill cut
+// short; best effort (the folder may not exist yet).
+func RemoveTemps(dir string) {
 	ents, _ := os.ReadDir(dir)
 	for _, e := range ents {
-		if e.Type().IsRegular() && isStaleTemp(e.Name()) {
+		if e.Type().IsRegular() && IsTemp(e.Name()) {
 			os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}
 }
 
-// WriteFileAtomic writes path through write: into a temporary file in the
+// Write writes path through write: into a temporary file in the
 // same folder, flushed and fsynced, then renamed over path. A crash or an
-// error mid-write leaves the previous file untouched.
-func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
+// error mid-write leaves the previous file untouched. The file is 0644.
+func Write(path string, write func(w io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {

@@ -1,4 +1,4 @@
-package main
+package infer
 
 import (
 	"errors"
@@ -16,25 +16,25 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// dirSink writes a run's files into --out so that the folder never looks
-// complete (holds a manifest.csv) unless it is.
+// DirSink writes a run's files into a folder, out, so that the folder
+// never looks complete (holds a manifest.csv) unless it is.
 //
 // Usually it stages: every file goes, under its final name, into a new
-// hidden folder beside --out (.NAME.partial-PID), manifest.csv last, and
-// commit then renames that folder into place in one step. One rename per
+// hidden folder beside out (.NAME.partial-PID), manifest.csv last, and
+// Finish then renames that folder into place in one step. One rename per
 // run instead of one per file (a temporary name and a rename cost about
-// four times a plain create), and an interrupted run leaves no --out at
-// all. With --overwrite the old folder is swapped out only once the new one
-// is complete, then removed.
+// four times a plain create), and an interrupted run leaves no folder at
+// all. A folder with files in it is swapped out only once the new one is
+// complete, then removed.
 //
-// Where a sibling folder cannot be swapped in safely (--out is a mount
-// point, holds the current directory, lies in a folder gan-gen cannot write
-// to, or, with --overwrite, holds files gan-gen did not write), it writes
+// Where a sibling folder cannot be swapped in safely (out is a mount
+// point, holds the current directory, lies in a folder that cannot be
+// written to, or holds files a sampling run did not write), it writes
 // in place as before: each file through a temporary name and a rename, the
 // old manifest removed before the first new image.
-type dirSink struct {
-	name    string // --out as given, for messages
-	out     string // --out, with symbolic links resolved
+type DirSink struct {
+	name    string // out as given, for messages
+	out     string // out, with symbolic links resolved
 	dir     string // where files are written: the staging folder, or out
 	staged  bool
 	replace bool // out exists with files in it; commit swaps it out
@@ -45,33 +45,36 @@ type dirSink struct {
 	streams []*dirFile // files written in pieces (stream), closed by finish
 }
 
-// dirFile is a file of --out written in pieces: under its own name in the
+// dirFile is a file of the folder written in pieces: under its own name in the
 // staging folder, or through a temporary name when writing in place.
 type dirFile struct {
 	f         *os.File
 	tmp, path string // tmp == "" when staged
 }
 
-// newDirSink prepares --out for a run. extra names a file this run writes
-// into --out besides images and the manifest (the --grid sheet), or "".
-func newDirSink(name string, extra string) (*dirSink, error) {
+// NewDirSink prepares the folder name for a run: new, empty, or holding a
+// previous run's output, which is replaced once the new one is complete.
+// The caller decides whether a folder with files may be replaced. extra
+// names a file the run writes into the folder besides images and the
+// manifest (a contact sheet), or "".
+func NewDirSink(name string, extra string) (*DirSink, error) {
 	out := filepath.Clean(name)
-	if real, err := filepath.EvalSymlinks(out); err == nil {
-		out = real
+	if reals, err := filepath.EvalSymlinks(out); err == nil {
+		out = reals
 	}
 	parent := filepath.Dir(out)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return nil, fmt.Errorf("--out %s: cannot create the folder: %v; choose a folder you can write to", name, unwrapPath(err))
+		return nil, fmt.Errorf("%s: cannot create the folder: %v; choose a folder you can write to", name, unwrapPath(err))
 	}
-	s := &dirSink{name: name, out: out, dir: out}
+	s := &DirSink{name: name, out: out, dir: out}
 	st, err := os.Stat(out)
 	exists := err == nil
 	if exists {
 		entries, err := os.ReadDir(out)
 		if err != nil {
-			return nil, fmt.Errorf("--out %s: %v", name, unwrapPath(err))
+			return nil, fmt.Errorf("%s: %v", name, unwrapPath(err))
 		}
-		s.replace = len(entries) > 0 // checkOutDir allowed it: --overwrite
+		s.replace = len(entries) > 0 // the caller allowed it
 		if s.replace && !onlyOurs(entries, extra) {
 			return s, s.inPlace()
 		}
@@ -102,8 +105,8 @@ func stageable(out, parent string, st fs.FileInfo) bool {
 		return false // the root
 	}
 	if wd, err := os.Getwd(); err == nil {
-		if real, err := filepath.EvalSymlinks(wd); err == nil {
-			wd = real
+		if reals, err := filepath.EvalSymlinks(wd); err == nil {
+			wd = reals
 		}
 		if wd == out || strings.HasPrefix(wd, out+string(filepath.Separator)) {
 			return false // swapping it would leave us in a deleted folder
@@ -124,10 +127,10 @@ func sameDevice(a, b fs.FileInfo) bool {
 	return ok1 && ok2 && sa.Dev == sb.Dev
 }
 
-// ourName matches the files gan-gen writes into --out.
-var ourName = regexp.MustCompile(`^([0-9]{6,}\.(png|jpg|npy)|` + manifestName + `|` + regexp.QuoteMeta(stackedName) + `|interpolation\.(png|gif))$`)
+// ourName matches the files a sampling run writes into its folder.
+var ourName = regexp.MustCompile(`^([0-9]{6,}\.(png|jpg|npy)|` + ManifestName + `|` + regexp.QuoteMeta(StackedName) + `|interpolation\.(png|gif))$`)
 
-// onlyOurs reports whether entries are all gan-gen output (extra counts as
+// onlyOurs reports whether entries are all sampling output (extra counts as
 // such), so that replacing their folder loses nothing else.
 func onlyOurs(entries []fs.DirEntry, extra string) bool {
 	for _, e := range entries {
@@ -154,37 +157,37 @@ func makeStaging(parent, base string) (string, error) {
 }
 
 // inPlace switches to writing straight into out, making it if need be.
-func (s *dirSink) inPlace() error {
+func (s *DirSink) inPlace() error {
 	s.dir, s.staged = s.out, false
 	if err := os.MkdirAll(s.out, 0o755); err != nil {
-		return fmt.Errorf("--out %s: cannot create the folder: %v; choose a folder you can write to", s.name, unwrapPath(err))
+		return fmt.Errorf("%s: cannot create the folder: %v; choose a folder you can write to", s.name, unwrapPath(err))
 	}
 	if err := probeWritable(s.out); err != nil {
-		return fmt.Errorf("--out %s: %v", s.name, err)
+		return fmt.Errorf("%s: %v", s.name, err)
 	}
 	// An old manifest would make this run's partial output look complete;
 	// it goes before the first new file is written.
-	if err := os.Remove(filepath.Join(s.out, manifestName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("--out %s: removing the old %s: %v", s.name, manifestName, unwrapPath(err))
+	if err := os.Remove(filepath.Join(s.out, ManifestName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s: removing the old %s: %v", s.name, ManifestName, unwrapPath(err))
 	}
 	return nil
 }
 
-// redirect maps a path in --out to where it is written while staging;
+// Redirect maps a path in the folder to where it is written while staging;
 // other paths are returned as they are.
-func (s *dirSink) redirect(path string) string {
+func (s *DirSink) Redirect(path string) string {
 	if !s.staged {
 		return path
 	}
-	if !samePath(filepath.Dir(path), s.out) {
+	if !SamePath(filepath.Dir(path), s.out) {
 		return path
 	}
 	return filepath.Join(s.dir, filepath.Base(path))
 }
 
-func (s *dirSink) put(name string, data []byte) error {
+func (s *DirSink) Put(name string, data []byte) error {
 	if !s.staged {
-		return writeAtomic(filepath.Join(s.dir, name), data)
+		return writeInPlace(filepath.Join(s.dir, name), data)
 	}
 	if err := writeNew(s.fd, name, data); err != nil {
 		return fmt.Errorf("writing %s: %v", filepath.Join(s.name, name), err)
@@ -192,9 +195,9 @@ func (s *dirSink) put(name string, data []byte) error {
 	return nil
 }
 
-// stream opens name for writing in pieces; finish closes it (and, in
-// place, renames it into --out) before the manifest is written.
-func (s *dirSink) stream(name string, _ int64) (io.Writer, error) {
+// Stream opens name for writing in pieces; Finish closes it (and, in
+// place, renames it into the folder) before the manifest is written.
+func (s *DirSink) Stream(name string, _ int64) (io.Writer, error) {
 	var d dirFile
 	if s.staged {
 		fd, err := unix.Openat(s.fd, name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o644)
@@ -220,7 +223,7 @@ func (s *dirSink) stream(name string, _ int64) (io.Writer, error) {
 
 // closeStreams closes the streamed files, renaming those written in place
 // onto their names; with drop, it removes their temporary files instead.
-func (s *dirSink) closeStreams(drop bool) error {
+func (s *DirSink) closeStreams(drop bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var first error
@@ -241,14 +244,14 @@ func (s *dirSink) closeStreams(drop bool) error {
 	return first
 }
 
-func (*dirSink) concurrent() bool { return true }
+func (*DirSink) Concurrent() bool { return true }
 
-// finish writes the manifest and, when staging, moves the folder into place.
-func (s *dirSink) finish(manifest []byte) error {
+// Finish writes the manifest and, when staging, moves the folder into place.
+func (s *DirSink) Finish(manifest []byte) error {
 	if err := s.closeStreams(false); err != nil {
 		return err
 	}
-	if err := s.put(manifestName, manifest); err != nil {
+	if err := s.Put(ManifestName, manifest); err != nil {
 		return err
 	}
 	if !s.staged {
@@ -257,34 +260,34 @@ func (s *dirSink) finish(manifest []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.done {
-		return errors.New("gan-gen: the output was already committed or dropped")
+		return errors.New("infer: the output was already committed or dropped")
 	}
 	s.done = true
 	unix.Close(s.fd)
 	if !s.replace {
 		// rename(2) also replaces an empty folder (os.Rename refuses to).
 		if err := unix.Rename(s.dir, s.out); err != nil {
-			return fmt.Errorf("--out %s: moving the finished output into place: %v; it is complete in %s", s.name, unwrapPath(err), s.dir)
+			return fmt.Errorf("%s: moving the finished output into place: %v; it is complete in %s", s.name, unwrapPath(err), s.dir)
 		}
 		return nil
 	}
 	old := filepath.Join(filepath.Dir(s.dir), strings.Replace(filepath.Base(s.dir), ".partial-", ".old-", 1))
 	if err := os.Rename(s.out, old); err != nil {
-		return fmt.Errorf("--out %s: moving the old output aside: %v; the new output is complete in %s", s.name, unwrapPath(err), s.dir)
+		return fmt.Errorf("%s: moving the old output aside: %v; the new output is complete in %s", s.name, unwrapPath(err), s.dir)
 	}
 	if err := os.Rename(s.dir, s.out); err != nil {
 		os.Rename(old, s.out) // put the old output back
-		return fmt.Errorf("--out %s: moving the finished output into place: %v; it is complete in %s", s.name, unwrapPath(err), s.dir)
+		return fmt.Errorf("%s: moving the finished output into place: %v; it is complete in %s", s.name, unwrapPath(err), s.dir)
 	}
 	if err := os.RemoveAll(old); err != nil {
-		return fmt.Errorf("--out %s is complete, but removing the old output in %s failed: %v", s.name, old, unwrapPath(err))
+		return fmt.Errorf("%s is complete, but removing the old output in %s failed: %v", s.name, old, unwrapPath(err))
 	}
 	return nil
 }
 
-// abort drops an unfinished staging folder; output already committed, or
+// Abort drops an unfinished staging folder; output already committed, or
 // written in place, stays. It reports what is left where.
-func (s *dirSink) abort() (leftover string) {
+func (s *DirSink) Abort() (leftover string) {
 	s.closeStreams(true)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -343,10 +346,12 @@ func retryEINTR(f func() error) error {
 	}
 }
 
-// writeAtomic writes data to path through a temporary file beside it. The
+// writeInPlace writes data to path through a temporary file beside it. The
 // temporary name is fixed (.NAME.tmp): the folder belongs to this run, and a
 // fixed name saves the chmod that a random os.CreateTemp file would need.
-func writeAtomic(path string, data []byte) error {
+// Unlike atomicfile.Write it does not fsync: a run writes thousands of
+// images, and its manifest, written last, says whether it finished.
+func writeInPlace(path string, data []byte) error {
 	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
@@ -366,12 +371,36 @@ func writeAtomic(path string, data []byte) error {
 	return nil
 }
 
+// Staged reports whether the run is written into a staging folder, moved
+// into place by Finish; Replacing, whether it replaces a folder with files.
+func (s *DirSink) Staged() bool    { return s.staged }
+func (s *DirSink) Replacing() bool { return s.replace }
+
+// ProbeWritable creates and removes a file in dir, to learn before any work
+// whether dir can be written to.
+func ProbeWritable(dir string) error { return probeWritable(dir) }
+
 // probeWritable creates and removes a file in dir.
 func probeWritable(dir string) error {
-	f, err := os.CreateTemp(dir, ".gan-gen-probe-*")
+	f, err := os.CreateTemp(dir, ".infer-probe-*")
 	if err != nil {
 		return fmt.Errorf("cannot write in %s: %v; choose a folder you can write to", dir, unwrapPath(err))
 	}
 	f.Close()
 	return os.Remove(f.Name())
+}
+
+// SamePath reports whether a and b name the same place, once made absolute
+// and, where they exist, with symbolic links resolved.
+func SamePath(a, b string) bool {
+	resolve := func(p string) string {
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+		if reals, err := filepath.EvalSymlinks(p); err == nil {
+			p = reals
+		}
+		return p
+	}
+	return resolve(a) == resolve(b)
 }

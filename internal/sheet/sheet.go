@@ -1,4 +1,8 @@
-package train
+// Package sheet lays images out as a contact sheet: the fixed-noise grids
+// gan-train writes, gan-eval's comparison panels, gan-train project's
+// pairs. Images are flat (N,C,H,W) float32 in [-1,1], as generators make
+// them.
+package sheet
 
 import (
 	"image"
