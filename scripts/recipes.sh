@@ -12,7 +12,7 @@
 #   THREADS   gan-train/gan-eval threads        (2)
 #   RECIPES   names from scripts/recipes.list, comma- or space-separated (all)
 #
-# Each recipe is a line "name|images per second (quiet, 2 threads)|gan-train flags".
+# Each recipe is a line of scripts/recipes.list: add NAME IMAGES_PER_S "FLAGS".
 # Figures of images/s: gan-train's own metrics.csv on a quiet machine, or
 # `make bench` (BenchmarkDCGANStep / BenchmarkResNetStep) scaled by the
 # ratio gan-train / in-process benchmark.

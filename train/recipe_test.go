@@ -23,7 +23,7 @@ func TestClassicRecipeIsDefaultConfig(t *testing.T) {
 	if back, _ := m.WithRecipe(RecipeClassic); !reflect.DeepEqual(back, want) {
 		t.Errorf("modern then classic %+v\nwant %+v", back, want)
 	}
-	if m.Validate() != nil || m.Model.Kind != "dcgan" || !m.Model.SpectralNorm || m.Loss != Hinge || m.EMA != 0.999 || !m.EMAWarmup {
+	if m.Validate() != nil || m.Model.Kind != "dcgan" || m.Loss != Hinge || m.Recipe != RecipeModern {
 		t.Errorf("modern recipe %+v (validate: %v)", m, m.Validate())
 	}
 	if _, err := DefaultConfig().WithRecipe("bigGAN"); err == nil {

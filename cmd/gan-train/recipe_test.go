@@ -27,9 +27,11 @@ func trainOneStep(t *testing.T, args ...string) train.Config {
 }
 
 func TestRecipeDefaults(t *testing.T) {
+	modern, _ := train.DefaultConfig().WithRecipe(train.RecipeModern)
 	m := trainOneStep(t)
-	if m.Recipe != train.RecipeModern || m.Loss != train.Hinge || !m.Model.SpectralNorm || m.Model.Kind != "dcgan" ||
-		m.EMA != 0.999 || !m.EMAWarmup {
+	if m.Recipe != train.RecipeModern || m.Loss != modern.Loss || m.Model.SpectralNorm != modern.Model.SpectralNorm ||
+		m.Model.Kind != modern.Model.Kind || m.EMA != modern.EMA || m.EMAWarmup != modern.EMAWarmup ||
+		m.LrG != modern.LrG || m.LrD != modern.LrD || m.Beta1 != modern.Beta1 || m.Beta2 != modern.Beta2 {
 		t.Errorf("default run recorded recipe %q, model %+v, loss %s, ema %g warm-up %v; want the modern recipe's settings written out",
 			m.Recipe, m.Model, m.Loss, m.EMA, m.EMAWarmup)
 	}
@@ -40,17 +42,16 @@ func TestRecipeDefaults(t *testing.T) {
 		t.Errorf("--recipe classic recorded %+v; want pytorch/examples' DCGAN settings", c)
 	}
 	// An explicit flag beats the recipe, in both directions.
-	o := trainOneStep(t, "--loss", "lsgan", "--ema", "0", "--lr-d", "0.0004")
-	if o.Recipe != train.RecipeModern || o.Loss != train.LSGAN || o.EMA != 0 || o.LrD != 4e-4 || !o.Model.SpectralNorm {
-		t.Errorf("modern with --loss lsgan --ema 0 --lr-d 4e-4 recorded loss %s ema %g lr_d %g sn %v", o.Loss, o.EMA, o.LrD, o.Model.SpectralNorm)
+	o := trainOneStep(t, "--loss", "lsgan", "--ema", "0.5", "--lr-d", "0.0004", "--spectral-norm")
+	if o.Recipe != train.RecipeModern || o.Loss != train.LSGAN || o.EMA != 0.5 || o.LrD != 4e-4 || !o.Model.SpectralNorm {
+		t.Errorf("modern with --loss lsgan --ema 0.5 --lr-d 4e-4 --spectral-norm recorded loss %s ema %g lr_d %g sn %v", o.Loss, o.EMA, o.LrD, o.Model.SpectralNorm)
 	}
 	k := trainOneStep(t, "--recipe", "classic", "--spectral-norm", "--loss", "hinge")
 	if !k.Model.SpectralNorm || k.Loss != train.Hinge || k.Recipe != train.RecipeClassic {
 		t.Errorf("classic with --spectral-norm --loss hinge recorded sn %v loss %s", k.Model.SpectralNorm, k.Loss)
 	}
-	// The mlp has no convolutional D: the recipe's spectral norm does not apply.
-	if p := trainOneStep(t, "--model", "mlp"); p.Model.SpectralNorm || p.Loss != train.Hinge {
-		t.Errorf("modern mlp recorded sn %v loss %s; want no spectral norm, hinge", p.Model.SpectralNorm, p.Loss)
+	if p := trainOneStep(t, "--model", "mlp"); p.Model.SpectralNorm || p.Loss != modern.Loss || p.Model.Kind != "mlp" {
+		t.Errorf("modern mlp recorded kind %s sn %v loss %s; want the recipe's loss on the mlp, no spectral norm", p.Model.Kind, p.Model.SpectralNorm, p.Loss)
 	}
 }
 
