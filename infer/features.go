@@ -76,16 +76,11 @@ func OpenFeatures(path string, model []byte, lo, hi float32, opts ...Option) (*F
 	if d[0] > 0 {
 		n.fixedBatch = int(d[0])
 	}
-	so, err := ort.NewSessionOptions()
+	so, err := sessionOptions(cfg.threads)
 	if err != nil {
 		return nil, err
 	}
 	defer so.Destroy()
-	if cfg.threads > 0 {
-		if err := so.SetIntraOpNumThreads(cfg.threads); err != nil {
-			return nil, err
-		}
-	}
 	if n.session, err = ort.NewDynamicAdvancedSessionWithONNXData(model, []string{n.in}, []string{n.out}, so); err != nil {
 		return nil, bad("onnxruntime cannot load it: %v", err)
 	}

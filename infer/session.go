@@ -51,16 +51,11 @@ func (g *Generator) startSession(model []byte, cfg config) error {
 		inputs = append(inputs, "label")
 	}
 	create := func(provider string) (*ort.DynamicAdvancedSession, error) {
-		so, err := ort.NewSessionOptions()
+		so, err := sessionOptions(cfg.threads)
 		if err != nil {
 			return nil, err
 		}
 		defer so.Destroy()
-		if cfg.threads > 0 {
-			if err := so.SetIntraOpNumThreads(cfg.threads); err != nil {
-				return nil, err
-			}
-		}
 		// With memory patterns on, the first run records its allocations
 		// and the second makes one new block to that plan, so two runs pay
 		// for first-touch page faults (about 80 MB at batch 1024 on
@@ -129,4 +124,20 @@ func (g *Generator) run(ctx context.Context, size int, z []float32, labels []int
 	copy(dst, set.out.GetData())
 	g.session.pool.put(set)
 	return nil
+}
+
+// sessionOptions are the options every session starts from: threads > 0
+// caps onnxruntime's intra-op threads. The caller destroys them.
+func sessionOptions(threads int) (*ort.SessionOptions, error) {
+	so, err := ort.NewSessionOptions()
+	if err != nil {
+		return nil, err
+	}
+	if threads > 0 {
+		if err := so.SetIntraOpNumThreads(threads); err != nil {
+			so.Destroy()
+			return nil, err
+		}
+	}
+	return so, nil
 }
