@@ -9,7 +9,7 @@
 # Knobs, from the environment or `make chaos VAR=value`:
 #   CHAOS_KILLS     kills to survive before the run may finish        (25)
 #   CHAOS_SEED      seed of the kill times (bash RANDOM)              (1)
-#   CHAOS_MAX_MS    a session is killed 0..CHAOS_MAX_MS ms after it   (1500)
+#   CHAOS_MAX_MS    a session is killed 0..CHAOS_MAX_MS ms after it   (2x the reference run / KILLS, at least 300)
 #                   starts training; one in four is killed that long
 #                   after it starts, so kills land in start-up as well
 #   CHAOS_ARGS      the training run                                  (see below)
@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.."
 
 KILLS=${CHAOS_KILLS:-25}
 RANDOM=${CHAOS_SEED:-1}
-MAX_MS=${CHAOS_MAX_MS:-1500}
+MAX_MS=${CHAOS_MAX_MS:-}
 ARGS=${CHAOS_ARGS:---model mlp --steps 150 --batch-size 32 --threads 1 --seed 7 --checkpoint-every 5 --sample-every 50}
 OUT=${CHAOS_OUT:-runs/chaos}
 BIN=${GAN_TRAIN:-bin/gan-train}
@@ -37,7 +37,11 @@ t0=$(date +%s.%N)
 # shellcheck disable=SC2086
 "$BIN" $ARGS --out "$ref" 2>>"$log" || fail "the uninterrupted run failed (see $log)"
 t1=$(date +%s.%N)
-echo "chaos: reference took $(awk "BEGIN{printf \"%.1f\", $t1 - $t0}") s; now killing a run of the same settings $KILLS times"
+# Kill times scale with the machine: a session lives on average a
+# reference run's 1/KILLS, so the kills land all through the run whether
+# the machine is quiet or busy.
+[ -n "$MAX_MS" ] || MAX_MS=$(awk -v a="$t0" -v b="$t1" -v k="$KILLS" 'BEGIN { m = int(2000 * (b - a) / k); print (m < 300 ? 300 : m) }')
+echo "chaos: reference took $(awk "BEGIN{printf \"%.1f\", $t1 - $t0}") s; now killing a run of the same settings $KILLS times, each 0-$MAX_MS ms after it starts"
 
 kills=0 sessions=0 in_start=0 no_ckpt=0 mid_write=0 no_config=0 after_export=0
 while :; do
