@@ -75,7 +75,7 @@ help:
 	@echo 'make vet-cross   GOOS=darwin and windows go vet of $(CROSS_PKGS); CGO_ENABLED=0 go build ./...'
 	@echo 'make fmt-check   fail if any Go file is not gofmt-formatted'
 	@echo 'make bench       setup-peer, then benchmarks of BENCH_PKGS=$(BENCH_PKGS) into $(BENCH_OUT)/'
-	@echo 'make recipes     the recipe table: each recipe of scripts/recipes.list on MNIST at $(RECIPE_MINUTES) min worth of steps, scored by gan-eval'
+	@echo 'make recipes     the recipe table: each recipe of scripts/recipes.list on MNIST at $(RECIPE_MINUTES) min worth of steps, scored by gan-eval, and their FID over time drawn to $(RECIPE_PLOT)'
 	@echo 'make bench-serve gan-gen serve under load on loopback: $(SERVE_CLIENTS) clients x $(SERVE_N) images for $(SERVE_DURATION); images/s, p50/p99, batch, RSS'
 	@echo 'make bench-quality  gogan vs the PyTorch peer: DCGAN on MNIST for $(QUALITY_MINUTES) min each, FID, KID, perplexity at $(QUALITY_SNAPSHOTS) min'
 	@echo 'make demo        the main job: set up, train a small DCGAN on MNIST, sample a grid with gan-gen'
@@ -160,10 +160,16 @@ bench: setup setup-peer build
 # busy machine changes only the wait. RECIPES=classic,modern picks some.
 RECIPE_MINUTES ?= 1,3,10
 RECIPE_OUT ?= runs/recipes
+# The FID-over-time plot of the table (scripts/fidplot); PLOT_RECIPES=a,b
+# draws only those, in that order.
+RECIPE_PLOT ?= docs/recipes-fid.png
+PLOT_RECIPES ?=
 
 .PHONY: recipes
 recipes: setup build
 	MINUTES='$(RECIPE_MINUTES)' OUT='$(RECIPE_OUT)' scripts/recipes.sh
+	$(GO) run ./scripts/fidplot -o $(RECIPE_PLOT) $(if $(PLOT_RECIPES),-recipes $(PLOT_RECIPES)) $(RECIPE_OUT)/table.tsv
+	@echo "recipes: FID over time drawn to $(RECIPE_PLOT)"
 
 .PHONY: bench-serve
 bench-serve: setup

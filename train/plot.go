@@ -22,16 +22,34 @@ type Series struct {
 // PlotLines draws series on a width x height canvas with axes, the y range
 // and x range printed, and a legend. Non-finite points are skipped.
 func PlotLines(title string, width, height int, series ...Series) *image.RGBA {
+	return PlotLinesWith(PlotOptions{Title: title}, width, height, series...)
+}
+
+// PlotOptions are PlotLinesWith's choices beyond the curves.
+type PlotOptions struct {
+	Title string
+	// LogX and LogY draw that axis on a log10 scale (points <= 0 are
+	// skipped), with the axis ends labelled in the data's own units.
+	LogX, LogY bool
+	// XLabel names the x axis under it ("" for none).
+	XLabel string
+}
+
+// PlotLinesWith is PlotLines with options. With more than two series the
+// legend is one line per series down the plot's right edge.
+func PlotLinesWith(opt PlotOptions, width, height int, series ...Series) *image.RGBA {
 	img := image.NewRGBA(image.Rect(0, 0, width, height))
 	draw.Draw(img, img.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
 	const left, right, top, bottom = 60, 12, 24, 28
 	pw, ph := width-left-right, height-top-bottom
+	tx, ty := axisMap(opt.LogX), axisMap(opt.LogY)
 	xmin, xmax, ymin, ymax := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
 	for _, s := range series {
 		for i := range s.X {
-			if finite(s.X[i]) && finite(s.Y[i]) {
-				xmin, xmax = math.Min(xmin, s.X[i]), math.Max(xmax, s.X[i])
-				ymin, ymax = math.Min(ymin, s.Y[i]), math.Max(ymax, s.Y[i])
+			x, y := tx(s.X[i]), ty(s.Y[i])
+			if finite(x) && finite(y) {
+				xmin, xmax = math.Min(xmin, x), math.Max(xmax, x)
+				ymin, ymax = math.Min(ymin, y), math.Max(ymax, y)
 			}
 		}
 	}
@@ -52,23 +70,36 @@ func PlotLines(title string, width, height int, series ...Series) *image.RGBA {
 		img.SetRGBA(left, y, grey)
 	}
 	black := color.RGBA{0, 0, 0, 255}
-	label(img, left, 14, title, black)
-	label(img, 2, top+8, fmt.Sprintf("%.3g", ymax), black)
-	label(img, 2, top+ph, fmt.Sprintf("%.3g", ymin), black)
-	label(img, left, height-8, fmt.Sprintf("%.0f", xmin), black)
-	label(img, left+pw-50, height-8, fmt.Sprintf("%.0f", xmax), black)
+	unx, uny := axisUnmap(opt.LogX), axisUnmap(opt.LogY)
+	label(img, left, 14, opt.Title, black)
+	label(img, 2, top+8, fmt.Sprintf("%.3g", uny(ymax)), black)
+	label(img, 2, top+ph, fmt.Sprintf("%.3g", uny(ymin)), black)
+	xfmt := "%.0f"
+	if opt.LogX {
+		xfmt = "%.3g"
+	}
+	label(img, left, height-8, fmt.Sprintf(xfmt, unx(xmin)), black)
+	label(img, left+pw-50, height-8, fmt.Sprintf(xfmt, unx(xmax)), black)
+	if opt.XLabel != "" {
+		label(img, left+pw/2-len(opt.XLabel)*7/2, height-8, opt.XLabel, black)
+	}
 	px := func(x float64) int { return left + int((x-xmin)/(xmax-xmin)*float64(pw)+0.5) }
 	py := func(y float64) int { return top + ph - int((y-ymin)/(ymax-ymin)*float64(ph)+0.5) }
 	for k, s := range series {
-		label(img, left+pw-140+70*k, 14, s.Name, s.Color)
+		if len(series) <= 2 {
+			label(img, left+pw-140+70*k, 14, s.Name, s.Color)
+		} else {
+			label(img, left+pw-7*len(s.Name)-4, top+14+14*k, s.Name, s.Color)
+		}
 		havePrev := false
 		var x0, y0 int
 		for i := range s.X {
-			if !finite(s.X[i]) || !finite(s.Y[i]) {
+			x, y := tx(s.X[i]), ty(s.Y[i])
+			if !finite(x) || !finite(y) {
 				havePrev = false
 				continue
 			}
-			x1, y1 := px(s.X[i]), py(s.Y[i])
+			x1, y1 := px(x), py(y)
 			if havePrev {
 				line(img, x0, y0, x1, y1, s.Color)
 			} else {
@@ -78,6 +109,28 @@ func PlotLines(title string, width, height int, series ...Series) *image.RGBA {
 		}
 	}
 	return img
+}
+
+// axisMap is an axis's transform: log10 (non-positive values become NaN,
+// so they are skipped) or the identity.
+func axisMap(logScale bool) func(float64) float64 {
+	if !logScale {
+		return func(v float64) float64 { return v }
+	}
+	return func(v float64) float64 {
+		if v <= 0 {
+			return math.NaN()
+		}
+		return math.Log10(v)
+	}
+}
+
+// axisUnmap inverts axisMap, for labels in the data's units.
+func axisUnmap(logScale bool) func(float64) float64 {
+	if !logScale {
+		return func(v float64) float64 { return v }
+	}
+	return func(v float64) float64 { return math.Pow(10, v) }
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
