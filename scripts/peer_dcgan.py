@@ -28,12 +28,17 @@ Modes:
                              gan-train builds for image folders)
     --mode infer --batch N   G forward in eval mode under torch.no_grad()
     --mode sgemm --size N    torch.mm of two NxN float32 matrices (the BLAS gogan's sgemm faces)
-    --mode quality --minutes M --snapshots 1,3,10 --out DIR
+    --mode quality --minutes M --snapshots 1,3,10 --out DIR [--recipe classic|modern]
                              train the same DCGAN on real MNIST for M minutes and, at each
                              snapshot (minutes of training), save --n samples of G in eval
-                             mode from fixed noise to DIR/<snapshot>m.npy, (N,1,28,28) float32
-                             in [-1, 1], for `gan-eval --npy`; DIR/snapshots.csv records the
-                             step and training time of each (make bench-quality)
+                             mode (or of its moving average, with --ema) from fixed noise to
+                             DIR/<snapshot>m.npy, (N,1,28,28) float32 in [-1, 1], for
+                             `gan-eval --npy`; DIR/snapshots.csv records the step and training
+                             time of each, DIR/config.json the settings (make bench-quality).
+                             --recipe sets the training as gan-train's recipe of that name
+                             does (train/recipe.go; classic, the default here, is the
+                             pytorch/examples DCGAN); --loss, --ema, --ema-warmup, --lr-g,
+                             --lr-d, --beta1, --beta2, --spectral-norm and --batch override it
 
 In train, infer and sgemm modes data loading is excluded on both sides: real images are a fixed random tensor
 in [-1, 1]. Times are the median over steps after a warmup, because a median
@@ -161,15 +166,18 @@ class Generator(nn.Module):
 class Discriminator(nn.Module):
     """gogan's DCGAN D: Conv2d(k4, s2, p1) blocks with LeakyReLU(0.2), BatchNorm
     after all but the first, then Linear to one logit. For 28x28x1:
-    1x28x28 -> 64x14x14 -> 128x7x7 -> one logit."""
+    1x28x28 -> 64x14x14 -> 128x7x7 -> one logit. With spectral_norm it is
+    gogan's SN-DCGAN D (models/dcgan.go): no BatchNorm, every conv with a
+    bias, and, once dcgan_init has run, spectral_norm on every Conv2d and
+    Linear (apply_spectral_norm)."""
 
-    def __init__(self, size=28, channels=1):
+    def __init__(self, size=28, channels=1, spectral_norm=False):
         super().__init__()
         base, blocks = dcgan_plan(size)
         layers, cin, width = [], channels, NGF
         for b in range(blocks):
-            layers.append(nn.Conv2d(cin, width, 4, 2, 1, bias=b == 0))
-            if b > 0:
+            layers.append(nn.Conv2d(cin, width, 4, 2, 1, bias=b == 0 or spectral_norm))
+            if b > 0 and not spectral_norm:
                 layers.append(nn.BatchNorm2d(width))
             layers.append(nn.LeakyReLU(0.2, True))
             cin, width = width, width * 2
@@ -197,6 +205,104 @@ def dcgan_init(m):
     elif isinstance(m, nn.BatchNorm2d):
         nn.init.normal_(m.weight, 1.0, 0.02)
         nn.init.zeros_(m.bias)
+
+
+def apply_spectral_norm(m):
+    """torch.nn.utils.spectral_norm (one power iteration per training forward)
+    on every Conv2d and Linear of m, as gogan's nn.ApplySpectralNorm on D.
+    Call it after dcgan_init: the normalised weight_orig starts as the
+    initialised weight, as in gogan."""
+    for name, child in m.named_children():
+        if isinstance(child, (nn.Conv2d, nn.Linear)):
+            setattr(m, name, nn.utils.spectral_norm(child))
+        else:
+            apply_spectral_norm(child)
+
+
+# The settings each of gogan's recipes implies (train/recipe.go: classic is
+# DefaultConfig, modern is modernSettings), by the names of this script's
+# flags. A recipe leaves the batch size alone (64 in both). Any flag given
+# overrides the recipe's value (resolve_recipe).
+RECIPES = {
+    "classic": dict(loss="nonsaturating", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999,
+                    ema=0.0, ema_warmup=False, spectral_norm=False),
+    "modern": dict(loss="hinge", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999,
+                   ema=0.99, ema_warmup=True, spectral_norm=False),
+}
+LOSSES = ("nonsaturating", "minimax", "lsgan", "hinge")
+
+
+def resolve_recipe(args):
+    """Fill every knob the command line left unset (None) from args.recipe."""
+    for k, v in RECIPES[args.recipe].items():
+        if getattr(args, k) is None:
+            setattr(args, k, v)
+    if args.batch is None:
+        args.batch = 64
+    if not 0 <= args.ema < 1:
+        sys.exit("peer: --ema %g: the decay must be in [0, 1), e.g. 0.99" % args.ema)
+    return args
+
+
+def d_loss(loss, real, fake):
+    """D's loss from its raw outputs on a real and a generated batch, as
+    gogan's Loss.DLoss (train/loss.go) with real target 1."""
+    if loss in ("nonsaturating", "minimax"):
+        bce = nn.functional.binary_cross_entropy_with_logits
+        return bce(real, torch.ones_like(real)) + bce(fake, torch.zeros_like(fake))
+    if loss == "lsgan":
+        mse = nn.functional.mse_loss
+        return 0.5 * (mse(real, torch.ones_like(real)) + mse(fake, torch.zeros_like(fake)))
+    if loss == "hinge":
+        return torch.relu(1 - real).mean() + torch.relu(1 + fake).mean()
+    raise ValueError("peer: unknown loss " + loss)
+
+
+def g_loss(loss, fake):
+    """G's loss from D's raw outputs on a generated batch (gogan's Loss.GLoss)."""
+    bce = nn.functional.binary_cross_entropy_with_logits
+    if loss == "nonsaturating":
+        return bce(fake, torch.ones_like(fake))
+    if loss == "minimax":
+        return -bce(fake, torch.zeros_like(fake))
+    if loss == "lsgan":
+        return 0.5 * nn.functional.mse_loss(fake, torch.ones_like(fake))
+    if loss == "hinge":
+        return -fake.mean()
+    raise ValueError("peer: unknown loss " + loss)
+
+
+def ema_decay(decay, warmup, step):
+    """The decay of the moving-average update made after step completed steps
+    (0 for the first), as gogan's emaDecay (train/model.go): decay, or with
+    warm-up min(decay, (1+step)/(10+step)), rounded to float32 as gogan does."""
+    if warmup:
+        decay = min(decay, (1 + step) / (10 + step))
+    return float(torch.tensor(decay, dtype=torch.float32))
+
+
+def new_ema(G):
+    """The moving average of G, as gogan's NewGAN makes it: G's weights and
+    BatchNorm statistics, no gradients, always in evaluation mode."""
+    import copy
+    ema = copy.deepcopy(G)
+    for p in ema.parameters():
+        p.requires_grad_(False)
+    return ema.eval()
+
+
+@torch.no_grad()
+def ema_update(ema, G, d):
+    """ema = d*ema + (1-d)*G for every weight and BatchNorm running statistic,
+    as gogan's emaUpdate, which averages the whole state dict (it does not
+    copy G's statistics). BatchNorm's integer num_batches_tracked, which
+    gogan does not have and momentum 0.1 never reads, is copied."""
+    src = G.state_dict()
+    for name, t in ema.state_dict().items():
+        if t.is_floating_point():
+            t.mul_(d).add_(src[name], alpha=1 - d)
+        else:
+            t.copy_(src[name])
 
 
 def loaded_blas():
@@ -349,23 +455,33 @@ def snapshot_label(minutes):
 
 
 def quality(args, gen):
-    """Train the canonical DCGAN on real MNIST for args.minutes of training
-    time, saving samples at each snapshot; the time spent saving is kept off
-    the clock, as gan-train keeps its snapshot exports off."""
+    """Train gogan's DCGAN on real MNIST with args' recipe for args.minutes of
+    training time (or args.steps steps, if that comes first), saving samples
+    at each snapshot; the time spent saving is kept off the clock, as gan-train
+    keeps its snapshot exports off. The step is gogan's (train/gan.go): D on
+    the real and the detached fake batch, then G through D on that fake
+    batch, then the moving average's update. Snapshots sample the moving
+    average when --ema > 0 (what gan-train exports), else G in eval mode."""
+    import json
     import numpy as np
     snaps = sorted(float(s) for s in args.snapshots.split(",") if s.strip())
     if not snaps or snaps[0] <= 0 or snaps[-1] > args.minutes:
         sys.exit("peer: --snapshots %s: give positive minutes, none after --minutes %g" % (args.snapshots, args.minutes))
     os.makedirs(args.out, exist_ok=True)
+    settings = {k: getattr(args, k) for k in ["recipe"] + list(RECIPES["classic"]) + ["batch", "seed", "threads"]}
+    with open(os.path.join(args.out, "config.json"), "w") as f:
+        json.dump(settings, f, indent=1)
+    print("peer quality settings: " + " ".join("%s=%s" % kv for kv in settings.items()), file=sys.stderr, flush=True)
     real_all = load_mnist_train(args.data)
     n_data, batch = real_all.shape[0], args.batch
-    G, D = Generator(), Discriminator()
+    G, D = Generator(), Discriminator(spectral_norm=args.spectral_norm)
     G.apply(dcgan_init)
     D.apply(dcgan_init)
-    bce = nn.BCEWithLogitsLoss()
-    opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
+    if args.spectral_norm:
+        apply_spectral_norm(D)
+    ema = new_ema(G) if args.ema > 0 else None
+    opt_d = torch.optim.Adam(D.parameters(), lr=args.lr_d, betas=(args.beta1, args.beta2))
+    opt_g = torch.optim.Adam(G.parameters(), lr=args.lr_g, betas=(args.beta1, args.beta2))
     fixed = torch.randn(args.n, NZ, generator=torch.Generator().manual_seed(args.seed + 1))
     index = ["label,step,elapsed_s"]
     step, paused, t0 = 0, 0.0, time.perf_counter()
@@ -377,22 +493,23 @@ def quality(args, gen):
         real = real_all[perm[pos:pos + batch]]
         pos += batch
         D.zero_grad()
-        err_real = bce(D(real), ones)
         fake = G(torch.randn(batch, NZ, generator=gen))
-        err_fake = bce(D(fake.detach()), zeros)
-        (err_real + err_fake).backward()
+        d_loss(args.loss, D(real), D(fake.detach())).backward()
         opt_d.step()
         G.zero_grad()
-        bce(D(fake), ones).backward()
+        g_loss(args.loss, D(fake)).backward()
         opt_g.step()
+        if ema is not None:
+            ema_update(ema, G, ema_decay(args.ema, args.ema_warmup, step))
         step += 1
         clock = time.perf_counter() - t0 - paused
         while snaps and clock >= snaps[0] * 60:
             s0 = time.perf_counter()
             label = snapshot_label(snaps.pop(0))
+            sampler = ema if ema is not None else G
             G.eval()
             with torch.no_grad():
-                x = torch.cat([G(fixed[i:i + 1000]) for i in range(0, args.n, 1000)])
+                x = torch.cat([sampler(fixed[i:i + 1000]) for i in range(0, args.n, 1000)])
             G.train()
             path = os.path.join(args.out, label + ".npy")
             np.save(path + ".tmp.npy", x.numpy().astype(np.float32))
@@ -403,16 +520,17 @@ def quality(args, gen):
             print("peer snapshot %s: step %d at %.1fs of training -> %s" % (label, step, clock, path),
                   file=sys.stderr, flush=True)
             paused += time.perf_counter() - s0
-        if clock >= limit:
+        if clock >= limit or (args.steps and step >= args.steps):
             break
-    print("peer quality steps=%d minutes=%g images_per_s=%.1f threads=%d torch=%s malloc=%s" % (
-        step, args.minutes, step * batch / clock, torch.get_num_threads(), torch.__version__, MALLOC), flush=True)
+    print("peer quality recipe=%s steps=%d minutes=%g images_per_s=%.1f threads=%d torch=%s malloc=%s" % (
+        args.recipe, step, args.minutes, step * batch / clock, torch.get_num_threads(), torch.__version__, MALLOC),
+        flush=True)
 
 
-def main():
+def parser():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--mode", choices=["train", "infer", "sgemm", "quality"], required=True)
-    p.add_argument("--batch", type=int, default=64, help="batch size (train, infer)")
+    p.add_argument("--batch", type=int, default=None, help="batch size (train, infer, quality; default 64)")
     p.add_argument("--image", default="28x28x1", help="SIDExSIDExCHANNELS of the DCGAN (train, infer): 28x28x1 or 64x64x3")
     p.add_argument("--malloc", default="both", choices=["default", "tuned", "both"],
                    help="glibc malloc settings: default, tuned (TUNED_MALLOC), or both in turn (quality: tuned)")
@@ -423,12 +541,30 @@ def main():
     p.add_argument("--min-steps", type=int, default=10, help="timed steps at least")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--minutes", type=float, default=10, help="training time (quality)")
+    p.add_argument("--steps", type=int, default=0, help="stop after this many steps if --minutes has not passed (quality; 0: no cap)")
     p.add_argument("--snapshots", default="1,3,10", help="minutes at which to save samples (quality)")
     p.add_argument("--n", type=int, default=10000, help="samples per snapshot (quality)")
     p.add_argument("--out", default="runs/quality/peer", help="snapshot folder (quality)")
     p.add_argument("--data", default="data/mnist", help="folder of MNIST's IDX .gz files (quality)")
+    q = p.add_argument_group("quality training recipe", "as gan-train's flags; each defaults to --recipe's value")
+    q.add_argument("--recipe", choices=sorted(RECIPES), default="classic",
+                   help="gogan's recipe: classic (pytorch/examples DCGAN) or modern (hinge loss, EMA 0.99 of G with warm-up)")
+    q.add_argument("--loss", choices=LOSSES, default=None, help="D and G losses as gogan's train/loss.go")
+    q.add_argument("--ema", type=float, default=None, help="DECAY of a moving average of G that snapshots sample (0: off)")
+    q.add_argument("--ema-warmup", action=argparse.BooleanOptionalAction, default=None,
+                   help="ramp the --ema decay as min(DECAY, (1+step)/(10+step))")
+    q.add_argument("--lr-g", type=float, default=None, help="G's Adam learning rate")
+    q.add_argument("--lr-d", type=float, default=None, help="D's Adam learning rate")
+    q.add_argument("--beta1", type=float, default=None, help="Adam beta1")
+    q.add_argument("--beta2", type=float, default=None, help="Adam beta2")
+    q.add_argument("--spectral-norm", action=argparse.BooleanOptionalAction, default=None,
+                   help="spectral norm on every layer of D, which then has no BatchNorm (gogan's SN-DCGAN D)")
     p.add_argument("--show-config", action="store_true", help="print torch.__config__.show()")
-    args = p.parse_args()
+    return p
+
+
+def main():
+    args = resolve_recipe(parser().parse_args())
 
     torch.set_num_threads(args.threads)
     torch.set_default_dtype(torch.float32)
