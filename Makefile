@@ -22,10 +22,11 @@ BENCH ?= ^(BenchmarkSgemm|BenchmarkGonumSgemm|BenchmarkDCGANStep|BenchmarkORTRun
 BENCHTIME ?= 2s
 BENCH_OUT ?= runs/bench
 
-# Quality over time: gogan and the PyTorch peer train the default DCGAN on
-# MNIST for QUALITY_MINUTES each; FID, KID and class perplexity at each
-# snapshot (scripts/bench_quality.sh). A short check:
-# make bench-quality QUALITY_MINUTES=1 QUALITY_SNAPSHOTS=0.5,1 QUALITY_N=2000
+# Quality over time: gogan's default and classic recipes and the PyTorch peer
+# running each train the DCGAN on MNIST for QUALITY_MINUTES each; FID, KID
+# and class perplexity at each snapshot, and whether the default beats the
+# others (scripts/bench_quality.sh; RECIPE, SIDES, PEER=0 pick sides). A short check:
+# make bench-quality QUALITY_MINUTES=0.5 QUALITY_SNAPSHOTS=0.25,0.5 QUALITY_N=2000
 QUALITY_MINUTES ?= 10
 QUALITY_SNAPSHOTS ?= 1,3,10
 QUALITY_N ?= 10000
@@ -77,7 +78,7 @@ help:
 	@echo 'make bench       setup-peer, then benchmarks of BENCH_PKGS=$(BENCH_PKGS) into $(BENCH_OUT)/'
 	@echo 'make recipes     the recipe table: each recipe of scripts/recipes.list on MNIST at $(RECIPE_MINUTES) min worth of steps, scored by gan-eval, and their FID over time drawn to $(RECIPE_PLOT)'
 	@echo 'make bench-serve gan-gen serve under load on loopback: $(SERVE_CLIENTS) clients x $(SERVE_N) images for $(SERVE_DURATION); images/s, p50/p99, batch, RSS'
-	@echo 'make bench-quality  gogan vs the PyTorch peer: DCGAN on MNIST for $(QUALITY_MINUTES) min each, FID, KID, perplexity at $(QUALITY_SNAPSHOTS) min'
+	@echo 'make bench-quality  gogan default and classic recipes vs the PyTorch peer running each: DCGAN on MNIST for $(QUALITY_MINUTES) min each, FID, KID, perplexity at $(QUALITY_SNAPSHOTS) min'
 	@echo 'make demo        the main job: set up, train a small DCGAN on MNIST, sample a grid with gan-gen'
 	@echo 'make pretrained  retrain the generator embedded in gan-gen (modern recipe, 5484 steps, seed 1, 1 thread)'
 	@echo 'make featnet     retrain the built-in MNIST feature network of gan-eval (~6 min on 2 cores)'

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -115,6 +116,34 @@ func Data(t testing.TB, err error) {
 		return
 	}
 	t.Fatalf("data present but unreadable: %v", err)
+}
+
+// PeerPython is the environment variable that names the python running the
+// PyTorch peer (scripts/bench.sh's and bench_quality.sh's PEER_PYTHON).
+const PeerPython = "PEER_PYTHON"
+
+// Python returns a python3 that imports every one of modules (e.g. "torch",
+// "numpy"): $PEER_PYTHON when set, else Debian's /usr/bin/python3 (where
+// `make setup-peer` installs torch) or python3 on PATH. Without one it skips
+// t, saying what to install: the peer is optional, even under CI, since
+// `make test` does not install it. It fails t when PEER_PYTHON names a
+// python that cannot import them, as the peer was meant to be there.
+func Python(t testing.TB, modules ...string) string {
+	t.Helper()
+	imports := "import " + strings.Join(modules, ", ")
+	if py := os.Getenv(PeerPython); py != "" {
+		if out, err := exec.Command(py, "-c", imports).CombinedOutput(); err != nil {
+			t.Fatalf("%s=%s cannot %q: %v\n%s", PeerPython, py, imports, err, out)
+		}
+		return py
+	}
+	for _, py := range []string{"/usr/bin/python3", "python3"} {
+		if p, err := exec.LookPath(py); err == nil && exec.Command(p, "-c", imports).Run() == nil {
+			return p
+		}
+	}
+	t.Skipf("no python3 that can %q (run make setup-peer, or set %s)", imports, PeerPython)
+	return ""
 }
 
 // repoRoot is the folder holding go.mod above the working directory (go

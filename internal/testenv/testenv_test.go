@@ -112,3 +112,18 @@ func TestDataDecision(t *testing.T) {
 		}
 	}
 }
+
+// A python without the modules skips, unless PEER_PYTHON names it: then the
+// peer was meant to be there, and it fails.
+func TestPythonDecision(t *testing.T) {
+	t.Setenv(PeerPython, "")
+	r := &recorder{}
+	if py := Python(r, "gogan_no_such_module"); py != "" || !r.skipped || r.failed {
+		t.Errorf("no module: got %q, failed %v skipped %v", py, r.failed, r.skipped)
+	}
+	t.Setenv(PeerPython, filepath.Join(t.TempDir(), "python3"))
+	r = &recorder{}
+	if Python(r, "sys"); !r.failed || r.skipped {
+		t.Errorf("PEER_PYTHON names no python: failed %v skipped %v", r.failed, r.skipped)
+	}
+}
