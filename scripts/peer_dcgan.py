@@ -226,7 +226,7 @@ def apply_spectral_norm(m):
 RECIPES = {
     "classic": dict(loss="nonsaturating", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999,
                     ema=0.0, ema_warmup=False, spectral_norm=False),
-    "modern": dict(loss="hinge", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999,
+    "modern": dict(loss="hinge", lr_g=8e-4, lr_d=8e-4, beta1=0.5, beta2=0.999,
                    ema=0.99, ema_warmup=True, spectral_norm=False),
 }
 LOSSES = ("nonsaturating", "minimax", "lsgan", "hinge")

@@ -56,6 +56,7 @@ a flag given on the command line wins.`
 func newApp(stderr *os.File) *cli.App {
 	d := train.DefaultConfig()
 	v := d.WithVAEDefaults()
+	m, _ := d.WithRecipe(train.RecipeModern)
 	return command.Setup(&cli.App{
 		Name:      "gan-train",
 		Usage:     "train a GAN (or a VAE) on MNIST or a folder of images",
@@ -67,7 +68,7 @@ func newApp(stderr *os.File) *cli.App {
 			&cli.IntFlag{Name: "image-size", Usage: "`SIDE` of the square training images (default 28 for MNIST, 64 for folders)"},
 			&cli.IntFlag{Name: "channels", Value: 3, Usage: "`C`: 1 (gray) or 3 (RGB) for folder data; MNIST is gray"},
 			&cli.BoolFlag{Name: "strict", Usage: "stop on an unreadable image instead of skipping it"},
-			&cli.StringFlag{Name: "recipe", Value: train.DefaultRecipe, Usage: "`NAME` of the defaults a GAN starts from: modern (DCGAN, hinge loss, EMA 0.99 of G with warm-up; the best of README's recipe table) or classic (the pytorch/examples DCGAN); any flag given overrides its value"},
+			&cli.StringFlag{Name: "recipe", Value: train.DefaultRecipe, Usage: "`NAME` of the defaults a GAN starts from: modern (DCGAN, hinge loss, Adam 8e-4, EMA 0.99 of G with warm-up; the best of README's recipe table) or classic (the pytorch/examples DCGAN); any flag given overrides its value"},
 			&cli.StringFlag{Name: "model", Usage: "architecture `KIND` (default: the recipe's, dcgan): dcgan, mlp, resnet (SNGAN-style residual G and D), or vae (a convolutional VAE with DCGAN's encoder and decoder, trained by --recon and --beta)"},
 			&cli.BoolFlag{Name: "spectral-norm", Usage: "spectral norm on every layer of D (dcgan: in place of its BatchNorm; resnet) (default off)"},
 			&cli.StringFlag{Name: "background", Value: "black", Usage: "`COLOUR` a folder's transparent pixels are composited over: black, white, #rrggbb, or none (keep the colour a file stores under them)"},
@@ -90,8 +91,8 @@ func newApp(stderr *os.File) *cli.App {
 			&cli.IntFlag{Name: "epochs", Usage: "`N` epochs to train (default 5 when --steps is not given)"},
 			&cli.IntFlag{Name: "steps", Usage: "the step count `N` to reach, instead of --epochs (0: train --epochs)"},
 			&cli.IntFlag{Name: "batch-size", Value: d.BatchSize, Usage: "`N` images per batch"},
-			&cli.Float64Flag{Name: "lr-g", Usage: fmt.Sprintf("G's Adam learning rate `LR` (default: the recipe's, %g; a VAE's decoder: %g)", d.LrG, v.LrG)},
-			&cli.Float64Flag{Name: "lr-d", Usage: fmt.Sprintf("D's Adam learning rate `LR` (default: the recipe's, %g; a VAE's encoder: %g)", d.LrD, v.LrD)},
+			&cli.Float64Flag{Name: "lr-g", Usage: fmt.Sprintf("G's Adam learning rate `LR` (default: the recipe's: modern %g, classic %g; a VAE's decoder: %g)", m.LrG, d.LrG, v.LrG)},
+			&cli.Float64Flag{Name: "lr-d", Usage: fmt.Sprintf("D's Adam learning rate `LR` (default: the recipe's: modern %g, classic %g; a VAE's encoder: %g)", m.LrD, d.LrD, v.LrD)},
 			&cli.Float64Flag{Name: "beta1", Usage: fmt.Sprintf("Adam `BETA1` (default: the recipe's, %g; a VAE's: %g)", d.Beta1, v.Beta1)},
 			&cli.Float64Flag{Name: "beta2", Usage: fmt.Sprintf("Adam `BETA2` (default: the recipe's, %g)", d.Beta2)},
 			&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "random `SEED`: the same seed and threads repeat a run exactly"},
