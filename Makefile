@@ -45,7 +45,7 @@ DEMO_OUT ?= runs/demo
 # The embedded default generator of gan-gen (make pretrained).
 # The modern recipe for its 10 minutes' worth of steps (README's recipe
 # table); 1 thread, as the run that made the committed file.
-PRETRAINED_ARGS ?= --recipe modern --steps 5484 --seed 1 --threads 1 --sample-every 1000 --checkpoint-every 1000
+PRETRAINED_ARGS ?= --recipe modern --steps 15000 --seed 1 --threads 2 --sample-every 1000 --checkpoint-every 1000
 PRETRAINED_OUT ?= runs/pretrained
 
 # make install: the three commands to $(PREFIX)/bin, the onnxruntime
@@ -80,7 +80,7 @@ help:
 	@echo 'make bench-serve gan-gen serve under load on loopback: $(SERVE_CLIENTS) clients x $(SERVE_N) images for $(SERVE_DURATION); images/s, p50/p99, batch, RSS'
 	@echo 'make bench-quality  gogan default and classic recipes vs the PyTorch peer running each: DCGAN on MNIST for $(QUALITY_MINUTES) min each, FID, KID, perplexity at $(QUALITY_SNAPSHOTS) min'
 	@echo 'make demo        the main job: set up, train a small DCGAN on MNIST, sample a grid with gan-gen'
-	@echo 'make pretrained  retrain the generator embedded in gan-gen (modern recipe, 5484 steps, seed 1, 1 thread)'
+	@echo 'make pretrained  retrain the generator embedded in gan-gen (modern recipe, 15000 steps, seed 1, 2 threads; ~28 min on 2 cores)'
 	@echo 'make featnet     retrain the built-in MNIST feature network of gan-eval (~6 min on 2 cores)'
 	@echo 'make chaos       SIGKILL gan-train $(CHAOS_KILLS) times at random moments, resuming each time; the result must match an unbroken run'
 	@echo 'make fuzz        run each fuzz target for FUZZTIME=$(FUZZTIME) (go test runs their seed corpora)'
