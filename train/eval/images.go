@@ -11,6 +11,10 @@ import (
 type Images struct {
 	N, C, H, W int
 	Data       []float32
+	// Labels, when known, are the images' classes: a labelled data set's
+	// labels, or the labels a conditional generator was asked for; nil
+	// otherwise. Convert and Embed ignore them.
+	Labels []int
 }
 
 // check reports a malformed batch.
@@ -64,8 +68,8 @@ func Embed(net Extractor, im Images) (*Features, string, error) {
 }
 
 // SampleDataset copies n images of ds, chosen by a seeded shuffle, into an
-// Images batch (n <= 0: all of them, in order). It fails when ds holds
-// fewer than n images.
+// Images batch (n <= 0: all of them, in order), with their labels when ds
+// is labelled. It fails when ds holds fewer than n images.
 func SampleDataset(ds data.Dataset, n int, seed uint64) (Images, error) {
 	total := ds.Len()
 	idx := identity(total)
@@ -81,6 +85,12 @@ func SampleDataset(ds data.Dataset, n int, seed uint64) (Images, error) {
 	im := Images{N: len(idx), C: c, H: h, W: w, Data: make([]float32, len(idx)*per)}
 	for i, j := range idx {
 		ds.Image(j, im.Data[i*per:(i+1)*per])
+	}
+	if ds.NumClasses() > 0 {
+		im.Labels = make([]int, len(idx))
+		for i, j := range idx {
+			im.Labels[i] = ds.Label(j)
+		}
 	}
 	return im, nil
 }

@@ -25,7 +25,10 @@ type Report struct {
 	Recall     float64    `json:"recall"`
 	K          int        `json:"k"`
 	Coverage   *Coverage  `json:"coverage,omitempty"`
-	Verdict    Verdict    `json:"verdict"`
+	// Conditional is set by ScoreConditional, for a conditional
+	// generator's samples.
+	Conditional *Conditional `json:"conditional,omitempty"`
+	Verdict     Verdict      `json:"verdict"`
 	// Notices say how the images were converted for the network.
 	Notices []string `json:"notices,omitempty"`
 }
@@ -41,7 +44,10 @@ type Scorer struct {
 	refG   Gaussian
 	refU   []float32 // ref's features scaled to unit length, for precision/recall
 	refCov *Coverage
-	notice string
+	// refLabels are ref's classes, when ref.Labels gave them and the
+	// network sorts images into classes; nil otherwise.
+	refLabels []int
+	notice    string
 }
 
 // NewScorer embeds the reference images ref with net. Samples scored later
@@ -62,6 +68,9 @@ func NewScorer(net Extractor, ref Images, opt ScorerOptions) (*Scorer, error) {
 	if f.Probs != nil {
 		c := ClassCoverage(f.Probs, f.N, f.Classes, classNames(net, f.Classes))
 		s.refCov = &c
+		if len(ref.Labels) == ref.N {
+			s.refLabels = ref.Labels
+		}
 	}
 	return s, nil
 }
@@ -92,17 +101,31 @@ func (s *Scorer) Score(images []float32, n, c, h, w int) (Report, error) {
 
 // ScoreImages is Score for an Images batch.
 func (s *Scorer) ScoreImages(im Images) (Report, error) {
-	if im.N <= s.opt.K {
-		return Report{}, fmt.Errorf("eval: %d images to score; need more than k = %d", im.N, s.opt.K)
-	}
-	if im.N > s.ref.N {
-		return Report{}, fmt.Errorf("eval: %d images to score but the reference set has only %d; use at most %d samples or a larger reference set",
-			im.N, s.ref.N, s.ref.N)
+	if err := s.checkCount(im.N); err != nil {
+		return Report{}, err
 	}
 	f, notice, err := Embed(s.net, im)
 	if err != nil {
 		return Report{}, err
 	}
+	return s.report(f, notice), nil
+}
+
+// checkCount reports whether n images can be scored.
+func (s *Scorer) checkCount(n int) error {
+	if n <= s.opt.K {
+		return fmt.Errorf("eval: %d images to score; need more than k = %d", n, s.opt.K)
+	}
+	if n > s.ref.N {
+		return fmt.Errorf("eval: %d images to score but the reference set has only %d; use at most %d samples or a larger reference set",
+			n, s.ref.N, s.ref.N)
+	}
+	return nil
+}
+
+// report is ScoreFeatures' report on the samples' features f, with the
+// conversion notices of the reference and of the samples (notice).
+func (s *Scorer) report(f *Features, notice string) Report {
 	r := s.ScoreFeatures(f)
 	if s.notice != "" {
 		r.Notices = append(r.Notices, "reference images: "+s.notice)
@@ -110,7 +133,7 @@ func (s *Scorer) ScoreImages(im Images) (Report, error) {
 	if notice != "" {
 		r.Notices = append(r.Notices, "samples: "+notice)
 	}
-	return r, nil
+	return r
 }
 
 // ScoreFeatures scores features already extracted by the Scorer's network.

@@ -90,6 +90,13 @@ func checkSize(opt SessionOptions) error {
 // Score scores generated (or real) images against the reference.
 func (s *Session) Score(im Images) (Report, error) { return s.sc.ScoreImages(im) }
 
+// ScoreConditional scores a conditional generator's samples, whose
+// im.Labels are the labels they were asked for, named by classes (see
+// Scorer.ScoreConditional).
+func (s *Session) ScoreConditional(im Images, classes []string) (Report, error) {
+	return s.sc.ScoreConditional(im, classes)
+}
+
 // ReferenceSize is the number of reference images.
 func (s *Session) ReferenceSize() int { return s.sc.ReferenceSize() }
 
