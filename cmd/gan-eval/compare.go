@@ -140,7 +140,7 @@ func compareAction(c *cli.Context) error {
 	ctx, stop := interruptible()
 	defer stop()
 	for i, path := range paths {
-		samples, source, err := sampleGenerator(ctx, c, path, reals.N)
+		samples, source, _, err := sampleGenerator(ctx, c, path, reals.N)
 		if err != nil {
 			return err
 		}

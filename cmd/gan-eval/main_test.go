@@ -46,9 +46,21 @@ func needRuntime(t *testing.T) {
 // folder and returns the folder.
 func writeGenerator(t *testing.T) string {
 	t.Helper()
-	g, err := models.NewGenerator(models.Spec{Kind: "mlp", ZDim: 8, Size: 28, Channels: 1}, rand.New(rand.NewPCG(1, 2)))
+	return writeGeneratorClasses(t, nil)
+}
+
+// writeGeneratorClasses is writeGenerator for a conditional generator of
+// the classes named (unconditional when classes is nil).
+func writeGeneratorClasses(t *testing.T, classes []string) string {
+	t.Helper()
+	g, err := models.NewGenerator(models.Spec{Kind: "mlp", ZDim: 8, Size: 28, Channels: 1, Classes: len(classes)}, rand.New(rand.NewPCG(1, 2)))
 	if err != nil {
 		t.Fatal(err)
+	}
+	meta := map[string]string{models.MetaDataset: "mnist", models.MetaSteps: "0", models.MetaVersion: "test"}
+	if classes != nil {
+		b, _ := json.Marshal(classes)
+		meta[models.MetaClassNames] = string(b)
 	}
 	dir := t.TempDir()
 	f, err := os.Create(filepath.Join(dir, "generator.onnx"))
@@ -56,7 +68,7 @@ func writeGenerator(t *testing.T) string {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if err := g.ExportONNX(f, map[string]string{models.MetaDataset: "mnist", models.MetaSteps: "0", models.MetaVersion: "test"}); err != nil {
+	if err := g.ExportONNX(f, meta); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -158,6 +170,9 @@ func TestScoreGenerator(t *testing.T) {
 	if !strings.HasPrefix(r.FeatureNet, "mnist-lenet@") || r.Samples != 200 || !(r.FID > 0) || r.KID.Subsets != 4 ||
 		r.Precision == nil || r.Recall == nil || len(r.Coverage.Share) != 10 || r.Verdict.Collapse == nil || r.Verdict.Summary == "" {
 		t.Errorf("JSON report incomplete: %+v\n%s", r, js)
+	}
+	if strings.Contains(js, `"conditional"`) || strings.Contains(out, "label accuracy") {
+		t.Errorf("an unconditional generator got conditional lines:\n%s%s", out, js)
 	}
 	if _, again, _ := runCLI(t, append(args, "--json")...); again != js {
 		t.Error("the same flags gave another report")

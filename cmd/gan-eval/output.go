@@ -43,6 +43,10 @@ func writeReport(w io.Writer, s scored, net eval.Extractor) {
 		fmt.Fprintln(w)
 		writeCoverage(w, c)
 	}
+	if c := r.Conditional; c != nil {
+		fmt.Fprintln(w)
+		writeConditional(w, c, r.K)
+	}
 	fmt.Fprintf(w, "\nverdict: %s\n", r.Verdict.Summary)
 	reasons := r.Verdict.Reasons
 	if r.Verdict.Collapse {
@@ -74,4 +78,38 @@ func writeCoverage(w io.Writer, c *eval.Coverage) {
 // bar draws a share as up to 40 marks (a class at 10% gets 4).
 func bar(share float64) string {
 	return strings.Repeat("#", int(40*share+0.5))
+}
+
+// writeConditional prints a conditional generator's lines: per label
+// asked for, how many samples, the share the network reads as that
+// class, and their precision and recall against its reference images.
+func writeConditional(w io.Writer, c *eval.Conditional, k int) {
+	width := len("label")
+	for _, s := range c.PerLabel {
+		width = max(width, len(s.Class))
+	}
+	fmt.Fprintf(w, "%-*s  %7s  %8s  %9s  %9s  %6s\n", width, "label", "samples", "accuracy", "reference", "precision", "recall")
+	skipped := false
+	for _, s := range c.PerLabel {
+		ref, p, r := "-", "-", "-"
+		if c.ReferenceLabels {
+			ref = fmt.Sprint(s.Reference)
+		}
+		if s.Precision != nil {
+			p, r = fmt.Sprintf("%.3f", *s.Precision), fmt.Sprintf("%.3f", *s.Recall)
+		} else if c.ReferenceLabels {
+			skipped = true
+		}
+		fmt.Fprintf(w, "%-*s  %7d  %7.1f%%  %9s  %9s  %6s\n", width, s.Class, s.Samples, 100*s.Accuracy, ref, p, r)
+	}
+	fmt.Fprintf(w, "label accuracy (samples the network reads as the label asked for): min %.1f%% (%s), mean %.1f%%\n",
+		100*c.MinAccuracy, c.MinClass, 100*c.MeanAccuracy)
+	switch {
+	case !c.ReferenceLabels:
+		fmt.Fprintln(w, "the reference images carry no labels: no per-label precision and recall")
+	case skipped:
+		fmt.Fprintf(w, "precision and recall per label against the reference images of its class (k = %d); - : fewer than %d samples or reference images\n", k, c.MinKNN)
+	default:
+		fmt.Fprintf(w, "precision and recall per label against the reference images of its class (k = %d)\n", k)
+	}
 }

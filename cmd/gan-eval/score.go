@@ -89,9 +89,10 @@ func scoreAction(c *cli.Context) error {
 	defer stop()
 	var samples eval.Images
 	var source string
+	var classes []string // a conditional generator's
 	switch {
 	case model != "":
-		samples, source, err = sampleGenerator(ctx, c, model, n)
+		samples, source, classes, err = sampleGenerator(ctx, c, model, n)
 	case npy != "":
 		samples, source, err = loadNPY(c, npy, net, n)
 	default:
@@ -110,7 +111,12 @@ func scoreAction(c *cli.Context) error {
 	if sess.Note != "" {
 		notice(c, sess.Note)
 	}
-	rep, err := sess.Score(samples)
+	var rep eval.Report
+	if classes != nil {
+		rep, err = sess.ScoreConditional(samples, classes)
+	} else {
+		rep, err = sess.Score(samples)
+	}
 	if err != nil {
 		return err
 	}
@@ -146,12 +152,13 @@ func generatorPath(model string) (string, error) {
 
 // sampleGenerator draws n images from the generator, image i from latent
 // seed --seed + i (the images gan-gen --seed makes), cycling through the
-// classes of a conditional model.
-func sampleGenerator(ctx context.Context, c *cli.Context, path string, n int) (eval.Images, string, error) {
+// classes of a conditional model; then the images carry the labels asked
+// for, and classes names them (nil for an unconditional model).
+func sampleGenerator(ctx context.Context, c *cli.Context, path string, n int) (im eval.Images, source string, classes []string, err error) {
 	g, err := infer.Open(path, infer.WithProvider(c.String("provider")), infer.WithThreads(c.Int("threads")),
 		infer.WithLogger(func(msg string) { fmt.Fprintf(c.App.ErrWriter, "gan-eval: warning: %s\n", msg) }))
 	if err != nil {
-		return eval.Images{}, "", err
+		return eval.Images{}, "", nil, err
 	}
 	defer g.Close()
 	seed := c.Uint64("seed")
@@ -159,15 +166,16 @@ func sampleGenerator(ctx context.Context, c *cli.Context, path string, n int) (e
 	req := infer.SeriesFor(g, seed).Request(0, n, info.ZDim)
 	b, err := g.Generate(ctx, req)
 	if err != nil {
-		return eval.Images{}, "", err
+		return eval.Images{}, "", nil, err
 	}
-	im := eval.Images{N: b.Shape[0], C: b.Shape[1], H: b.Shape[2], W: b.Shape[3], Data: b.Data}
+	im = eval.Images{N: b.Shape[0], C: b.Shape[1], H: b.Shape[2], W: b.Shape[3], Data: b.Data}
 	toUnitRange(im.Data, b.ValueRange)
 	src := fmt.Sprintf("%s (%s, %d samples, seeds %d-%d", path, info.Kind, n, seed, seed+uint64(n)-1)
 	if req.Labels != nil {
 		src += ", labels cycling through the classes"
+		im.Labels, classes = b.Labels, info.Classes
 	}
-	return im, src + ")", nil
+	return im, src + ")", classes, nil
 }
 
 // toUnitRange maps values from the range r to [-1, 1].

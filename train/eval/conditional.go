@@ -13,10 +13,12 @@ type Conditional struct {
 	// PerLabel has one entry per label at least one sample was asked
 	// for, in label order.
 	PerLabel []LabelScore `json:"per_label"`
-	// MinAccuracy is the lowest label accuracy, MinLabel its label;
-	// MeanAccuracy is the mean over labels (each label weighs alike).
+	// MinAccuracy is the lowest label accuracy, MinLabel its label and
+	// MinClass its class name; MeanAccuracy is the mean over labels (each
+	// label weighs alike).
 	MinAccuracy  float64 `json:"min_accuracy"`
 	MinLabel     int     `json:"min_label"`
+	MinClass     string  `json:"min_class"`
 	MeanAccuracy float64 `json:"mean_accuracy"`
 	// ReferenceLabels is false when the reference images carry no labels:
 	// then no label has precision or recall.
@@ -98,7 +100,7 @@ func conditional(f *Features, fU []float32, labels []int, ref *Features, refU []
 			}
 		}
 		if s.Accuracy < c.MinAccuracy {
-			c.MinAccuracy, c.MinLabel = s.Accuracy, l
+			c.MinAccuracy, c.MinLabel, c.MinClass = s.Accuracy, l, classes[l]
 		}
 		c.MeanAccuracy += s.Accuracy
 		c.PerLabel = append(c.PerLabel, s)

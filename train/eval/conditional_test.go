@@ -104,7 +104,7 @@ func TestConditionalScoresKnown(t *testing.T) {
 			t.Errorf("label %d: precision %v recall %v, want %v %v", l, s.Precision, s.Recall, w.precision, w.rc)
 		}
 	}
-	if c.MinAccuracy != 0.25 || c.MinLabel != 1 || !near(c.MeanAccuracy, (1+0.25+0.75+0.6)/4, 1e-12) {
+	if c.MinAccuracy != 0.25 || c.MinLabel != 1 || c.MinClass != "b" || !near(c.MeanAccuracy, (1+0.25+0.75+0.6)/4, 1e-12) {
 		t.Errorf("min %v (label %d), mean %v", c.MinAccuracy, c.MinLabel, c.MeanAccuracy)
 	}
 
