@@ -90,12 +90,12 @@ func conditional(f *Features, fU []float32, labels []int, ref *Features, refU []
 		s := LabelScore{Label: l, Class: classes[l], Samples: samples[l], Accuracy: float64(hits[l]) / float64(samples[l])}
 		if refLabels != nil {
 			fake, nf := rowsOf(fU, labels, l, f.Dim)
-			real, nr := rowsOf(refU, refLabels, l, ref.Dim)
+			reals, nr := rowsOf(refU, refLabels, l, ref.Dim)
 			s.Reference = nr
 			if nf < c.MinKNN || nr < c.MinKNN {
 				s.Note = fmt.Sprintf("too few for k-NN precision and recall (%d samples, %d reference images; need %d each)", nf, nr, c.MinKNN)
 			} else {
-				p, r := PrecisionRecall(real, nr, fake, nf, f.Dim, k)
+				p, r := PrecisionRecall(reals, nr, fake, nf, f.Dim, k)
 				s.Precision, s.Recall = &p, &r
 			}
 		}
