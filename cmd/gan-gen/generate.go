@@ -36,7 +36,7 @@ func generate(ctx context.Context, stdout, stderr io.Writer, g *infer.Generator,
 	}
 	written, err := infer.Sample(ctx, g, job)
 	if ctx.Err() != nil || err != nil {
-		prog.stop()
+		prog.End()
 		return p.failed(ctx, err, s, written, where)
 	}
 	msg := fmt.Sprintf("wrote %d %s images%s", p.count, p.format, where)
@@ -103,7 +103,7 @@ func interpolate(ctx context.Context, stderr io.Writer, g *infer.Generator, p *p
 	job.Progress = prog.add
 	sh, gif, err := infer.Interpolate(ctx, g, job)
 	if err != nil {
-		prog.stop()
+		prog.End()
 		if ctx.Err() != nil {
 			return fmt.Errorf("%w; nothing was written", errInterrupted)
 		}
