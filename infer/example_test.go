@@ -1,6 +1,7 @@
 package infer_test
 
 import (
+	"archive/tar"
 	"context"
 	"fmt"
 	"image/png"
@@ -100,4 +101,52 @@ func ExampleSample() {
 	// Output:
 	// 1000 images, 1001 files: 000000.png ... 000999.png manifest.csv
 	// file,seed,label 000000.png,100,0 000001.png,101,1 000999.png,1099,0
+}
+
+// Output named as gan-gen's --out names it (a folder, FILE.tar, FILE.npy
+// or - for stdout), one shard of a run split four ways: this process
+// writes images 250-499 of 1,000, named and seeded as the whole run would.
+func ExampleOpenOutput() {
+	g, err := infer.Open("testdata/gen_gray.onnx")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer g.Close()
+	tmp, err := os.MkdirTemp("", "samples")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(tmp)
+	name := filepath.Join(tmp, "shard1.tar")
+
+	kind, err := infer.OutputKindOf(name)
+	if err == nil {
+		err = infer.CheckOutput(kind, name, false)
+	}
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	o, err := infer.OpenOutput(kind, name, os.Stdout, "")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	first, count := infer.ShardRange(1, 4, 1000)
+	job := infer.SampleJob{N: count, First: first, Of: 1000, Series: infer.SeriesFor(g, 0), Sink: o.Sink}
+	if _, err := infer.Sample(context.Background(), g, job); err != nil {
+		fmt.Println(err, o.Sink.Abort())
+		return
+	}
+	f, _ := os.Open(name)
+	defer f.Close()
+	tr := tar.NewReader(f)
+	var names []string
+	for h, err := tr.Next(); err == nil; h, err = tr.Next() {
+		names = append(names, h.Name)
+	}
+	fmt.Println(len(names), "files:", names[0], "...", names[249], names[250])
+	// Output: 251 files: 000250.png ... 000499.png manifest.csv
 }

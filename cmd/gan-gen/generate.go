@@ -12,18 +12,18 @@ import (
 // generate makes images p.first.. (p.count of them, all p.n unless
 // --shard) through infer.Sample, which overlaps inference with encoding,
 // and reports on stderr.
-func generate(ctx context.Context, stdout, stderr io.Writer, g *infer.Generator, p *plan) error {
-	s, where := p.sink, " to "+p.out
+func generate(ctx context.Context, stderr io.Writer, g *infer.Generator, p *plan) error {
+	s, where := p.o.Sink, " to "+p.out
 	switch p.kind {
-	case outNone:
+	case infer.OutputNone:
 		where = ""
-	case outStdout:
-		s, where = infer.NewTarSink(stdout, "stdout"), " to stdout (tar)"
+	case infer.OutputStdout:
+		where = " to stdout (tar)"
 	}
 	in := g.Info()
-	if p.format == "npy" && (p.kind == outDir || p.kind == outTar) {
+	if p.format == "npy" && (p.kind == infer.OutputDir || p.kind == infer.OutputTar) {
 		where = " to " + filepath.Join(p.out, stackedName)
-	} else if p.format == "npy" && p.kind == outStdout {
+	} else if p.format == "npy" && p.kind == infer.OutputStdout {
 		where = " to stdout (a tar holding " + stackedName + ")"
 	}
 	fmt.Fprintf(stderr, "gan-gen: %d images from %s (%s, %dx%d, z_dim %d) on %s, batch %d, %s%s%s\n",
@@ -36,7 +36,7 @@ func generate(ctx context.Context, stdout, stderr io.Writer, g *infer.Generator,
 	}
 	written, err := infer.Sample(ctx, g, job)
 	if ctx.Err() != nil || err != nil {
-		prog.stop()
+		prog.End()
 		return p.failed(ctx, err, s, written, where)
 	}
 	msg := fmt.Sprintf("wrote %d %s images%s", p.count, p.format, where)
@@ -71,13 +71,13 @@ func (p *plan) failed(ctx context.Context, err error, s infer.Sink, written int,
 		return fmt.Errorf("%w after %d of %d images; nothing was written", errInterrupted, written, p.count)
 	case leftover != "":
 		return fmt.Errorf("%w after %d of %d images; the unfinished output, without %s, is in %s", errInterrupted, written, p.count, manifestName, leftover)
-	case p.dir != nil && p.dir.Staged() && p.dir.Replacing():
+	case p.o.Dir != nil && p.o.Dir.Staged() && p.o.Dir.Replacing():
 		return fmt.Errorf("%w after %d of %d images; %s still holds the previous output", errInterrupted, written, p.count, p.out)
-	case p.dir != nil && p.dir.Staged():
+	case p.o.Dir != nil && p.o.Dir.Staged():
 		return fmt.Errorf("%w after %d of %d images; nothing was written to %s", errInterrupted, written, p.count, p.out)
-	case p.fileExisted:
+	case p.o.Existed:
 		return fmt.Errorf("%w after %d of %d images; %s still holds the previous output", errInterrupted, written, p.count, p.out)
-	case p.kind == outNpy || p.kind == outTar:
+	case p.kind == infer.OutputNpy || p.kind == infer.OutputTar:
 		return fmt.Errorf("%w after %d of %d images; nothing was written to %s", errInterrupted, written, p.count, p.out)
 	}
 	return fmt.Errorf("%w: %d of %d images written%s and no %s, so the output reads as incomplete", errInterrupted, written, p.count, where, manifestName)
@@ -103,7 +103,7 @@ func interpolate(ctx context.Context, stderr io.Writer, g *infer.Generator, p *p
 	job.Progress = prog.add
 	sh, gif, err := infer.Interpolate(ctx, g, job)
 	if err != nil {
-		prog.stop()
+		prog.End()
 		if ctx.Err() != nil {
 			return fmt.Errorf("%w; nothing was written", errInterrupted)
 		}

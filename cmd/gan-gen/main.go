@@ -190,8 +190,8 @@ func generateAction(c *cli.Context) error {
 	}
 	defer g.Close()
 	defer func() {
-		if p.sink != nil {
-			p.sink.Abort() // an unfinished staging folder or file goes, whatever happens
+		if p.o != nil && p.o.Sink != nil {
+			p.o.Sink.Abort() // an unfinished staging folder or file goes, whatever happens
 		}
 	}()
 	if err := p.bind(c, g); err != nil {
@@ -202,5 +202,5 @@ func generateAction(c *cli.Context) error {
 	if p.interpolate > 0 {
 		return interpolate(ctx, c.App.ErrWriter, g, p)
 	}
-	return generate(ctx, c.App.Writer, c.App.ErrWriter, g, p)
+	return generate(ctx, c.App.ErrWriter, g, p)
 }

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -18,9 +17,9 @@ import (
 type plan struct {
 	n, batch    int
 	seed        uint64
-	out         string  // --out as given
-	kind        outKind // what --out names
-	format      string  // png, jpeg or npy
+	out         string           // --out as given
+	kind        infer.OutputKind // what --out names
+	format      string           // png, jpeg or npy
 	quality     int
 	grid        string
 	truncation  float64
@@ -30,9 +29,7 @@ type plan struct {
 
 	labelFlag string
 
-	sink        infer.Sink     // where images go, made by bind for a folder or a file; nil for stdout
-	dir         *infer.DirSink // the sink when out is a folder
-	fileExisted bool           // out is FILE.npy or FILE.tar and was there before
+	o *infer.Output // where images go, made by bind
 
 	lat    latentPlan   // --latents, --direction
 	series infer.Series // which image is which, made by bind
@@ -52,12 +49,12 @@ func planFromFlags(c *cli.Context) (*plan, error) {
 	if p.format == "jpg" {
 		p.format = "jpeg"
 	}
-	kind, err := outKindOf(p.out)
+	kind, err := infer.OutputKindOf(p.out)
 	if err != nil {
-		return nil, err
+		return nil, outError(err)
 	}
 	p.kind = kind
-	if kind == outNpy {
+	if kind == infer.OutputNpy {
 		if c.IsSet("format") && p.format != "npy" {
 			return nil, usage("--out %s writes one stacked float32 .npy array; --format %s does not apply (leave it out, or give --out DIR)", p.out, p.format)
 		}
@@ -90,7 +87,7 @@ func planFromFlags(c *cli.Context) (*plan, error) {
 		switch {
 		case p.n < 2:
 			return nil, usage("-n %d: --interpolate walks between at least 2 seeds", p.n)
-		case p.kind != outDir:
+		case p.kind != infer.OutputDir:
 			return nil, usage("--interpolate writes interpolation.png and interpolation.gif into a folder: give --out DIR")
 		case p.grid != "":
 			return nil, usage("--grid does not apply to --interpolate (its grid is DIR/interpolation.png)")
@@ -107,15 +104,8 @@ func planFromFlags(c *cli.Context) (*plan, error) {
 	if p.out == "-" && command.IsTerminal(c.App.Writer) {
 		return nil, usage("--out -: stdout is a terminal; redirect it, e.g. gan-gen ... --out - > images.tar")
 	}
-	switch p.kind {
-	case outDir:
-		if err := checkOutDir(p.out, p.overwrite); err != nil {
-			return nil, err
-		}
-	case outNpy, outTar:
-		if err := checkOutFile(p.out, p.overwrite); err != nil {
-			return nil, err
-		}
+	if err := infer.CheckOutput(p.kind, p.out, p.overwrite); err != nil {
+		return nil, outError(err)
 	}
 	if p.grid != "" {
 		if st, err := os.Stat(filepath.Dir(p.grid)); err != nil || !st.IsDir() {
@@ -135,89 +125,30 @@ const (
 	stackedName  = infer.StackedName
 )
 
-// outKind is what --out names.
-type outKind int
-
-const (
-	outNone   outKind = iota
-	outStdout         // -: a tar stream on stdout
-	outDir            // a folder of images and manifest.csv
-	outTar            // FILE.tar: the stream of --out -, in a file
-	outNpy            // FILE.npy: all images in one stacked (N,C,H,W) float32 array
-)
-
-// fileLike are extensions that name a file gan-gen cannot write as --out;
-// without this, --out x.png would quietly become a folder named x.png.
-var fileLike = map[string]string{
-	".png": "image", ".jpg": "image", ".jpeg": "image", ".gif": "image", ".bmp": "image", ".webp": "image",
-	".npz": "archive", ".zip": "archive", ".gz": "archive", ".tgz": "archive", ".bz2": "archive", ".xz": "archive", ".zst": "archive",
-	".csv": "file", ".json": "file", ".onnx": "file",
-}
-
-// outKindOf infers the kind of output from --out's name: -, a name ending
-// in .npy or .tar, or else a folder. Names of other kinds of file are
-// refused.
-func outKindOf(out string) (outKind, error) {
-	ext := strings.ToLower(filepath.Ext(out))
+// outError words infer's refusal of --out for the command line.
+func outError(err error) error {
+	var ne *infer.OutputNameError
+	var oe *infer.OutputError
 	switch {
-	case out == "":
-		return outNone, nil
-	case out == "-":
-		return outStdout, nil
-	case ext == ".npy":
-		return outNpy, nil
-	case ext == ".tar":
-		return outTar, nil
+	case errors.As(err, &ne):
+		hint := ""
+		if ne.What == "image" {
+			hint = fmt.Sprintf("; for a contact sheet, give --grid %s", ne.Name)
+		}
+		return usage("--out %s: gan-gen writes a folder (DIR), one stacked array (FILE.npy), a tar (FILE.tar) or a tar on stdout (-), not a %s %s%s",
+			ne.Name, ne.Ext, ne.What, hint)
+	case !errors.As(err, &oe):
+		return err
+	case errors.Is(err, infer.ErrOutputIsFolder):
+		return usage("--out %s is a folder; a name ending in %s is written as one file: choose another name", oe.Name, filepath.Ext(oe.Name))
+	case errors.Is(err, infer.ErrOutputExists):
+		return usage("--out %s exists; choose a new name, or add --overwrite to replace it", oe.Name)
+	case errors.Is(err, infer.ErrOutputNotFolder):
+		return usage("--out %s exists and is not a folder", oe.Name)
+	case errors.Is(err, infer.ErrOutputNotEmpty):
+		return usage("--out %s is not empty; choose a new folder, or add --overwrite to replace earlier gan-gen output there", oe.Name)
 	}
-	what, ok := fileLike[ext]
-	if !ok {
-		return outDir, nil
-	}
-	hint := ""
-	if what == "image" {
-		hint = fmt.Sprintf("; for a contact sheet, give --grid %s", out)
-	}
-	return outNone, usage("--out %s: gan-gen writes a folder (DIR), one stacked array (FILE.npy), a tar (FILE.tar) or a tar on stdout (-), not a %s %s%s",
-		out, ext, what, hint)
-}
-
-// checkOutFile refuses an --out file that exists (unless --overwrite) or
-// is a folder, before any work is done.
-func checkOutFile(name string, overwrite bool) error {
-	st, err := os.Stat(name)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil
-	case err != nil:
-		return fmt.Errorf("--out %s: %v", name, unwrapPath(err))
-	case st.IsDir():
-		return usage("--out %s is a folder; a name ending in %s is written as one file: choose another name", name, filepath.Ext(name))
-	case !overwrite:
-		return usage("--out %s exists; choose a new name, or add --overwrite to replace it", name)
-	}
-	return nil
-}
-
-// checkOutDir refuses an --out that is a file, or a folder with files in it
-// (unless --overwrite), before any work is done.
-func checkOutDir(dir string, overwrite bool) error {
-	st, err := os.Stat(dir)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil
-	case err != nil:
-		return fmt.Errorf("--out %s: %v", dir, unwrapPath(err))
-	case !st.IsDir():
-		return usage("--out %s exists and is not a folder", dir)
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return fmt.Errorf("--out %s: %v", dir, unwrapPath(err))
-	}
-	if len(entries) > 0 && !overwrite {
-		return usage("--out %s is not empty; choose a new folder, or add --overwrite to replace earlier gan-gen output there", dir)
-	}
-	return nil
+	return fmt.Errorf("--out %s: %v", oe.Name, oe.Err)
 }
 
 func unwrapPath(err error) error {
@@ -244,35 +175,20 @@ func (p *plan) bind(c *cli.Context, g *infer.Generator) error {
 		return err
 	}
 	p.batch = min(p.batch, p.frames())
-	switch {
-	case p.kind == outNone || p.kind == outStdout:
-	case p.kind == outNpy:
-		f, err := infer.CreateNpy(p.out)
-		if err != nil {
-			return fmt.Errorf("--out %w", err)
-		}
-		p.sink, p.fileExisted = f, f.Existed()
-	case p.kind == outTar:
-		t, err := infer.CreateTar(p.out)
-		if err != nil {
-			return fmt.Errorf("--out %w", err)
-		}
-		p.sink, p.fileExisted = t, t.Existed()
-	case p.interpolate > 0:
-		// Two files, each written atomically: no staging needed.
+	if p.interpolate > 0 { // two files, each written atomically: no staging needed
 		if err := prepareDir(p.out); err != nil {
 			return err
 		}
-	default:
-		extra := "" // a --grid sheet inside --out goes with the images
-		if p.grid != "" && infer.SamePath(filepath.Dir(p.grid), p.out) {
-			extra = filepath.Base(p.grid)
+	} else {
+		keep := "" // a --grid sheet inside --out goes with the images
+		if p.kind == infer.OutputDir && p.grid != "" && infer.SamePath(filepath.Dir(p.grid), p.out) {
+			keep = filepath.Base(p.grid)
 		}
-		d, err := infer.NewDirSink(p.out, extra)
+		o, err := infer.OpenOutput(p.kind, p.out, c.App.Writer, keep)
 		if err != nil {
 			return fmt.Errorf("--out %w", err)
 		}
-		p.dir, p.sink = d, d
+		p.o = o
 	}
 	if p.grid != "" {
 		if err := infer.ProbeWritable(filepath.Dir(p.grid)); err != nil {

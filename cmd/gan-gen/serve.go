@@ -70,7 +70,7 @@ func serveAction(c *cli.Context) error {
 		return err
 	}
 	defer g.Close()
-	opt.Model = describe(name, b, g.Info())
+	opt.Model = infer.Describe(name, b, g.Info())
 	s, err := serve.New(g, opt)
 	if err != nil {
 		return err

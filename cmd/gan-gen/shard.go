@@ -7,25 +7,17 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/gogan/gan/infer"
 )
 
-// Sharded runs: --shard K/N writes images [K*n/N, (K+1)*n/N) of a run of n,
-// with the file names, seeds, labels and bytes the unsharded run gives
-// them, so that N shards together are that run. --shard-from-env N takes K
-// from the environment of an array job.
+// Sharded runs: --shard K/N writes shard K of N of the run (see
+// infer.ShardRange); --shard-from-env N takes K from the environment of an
+// array job.
 
 // shardEnv are the variables --shard-from-env reads K from, in order:
 // Kubernetes' Indexed Job index, then Slurm's job array task.
 var shardEnv = []string{"JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID"}
-
-// shardRange is shard k of n's images among total: [k*total/n,
-// (k+1)*total/n), so shard sizes differ by at most one and the shards tile
-// 0..total-1 in order.
-func shardRange(k, n, total int) (first, count int) {
-	first = int(int64(k) * int64(total) / int64(n))
-	end := int(int64(k+1) * int64(total) / int64(n))
-	return first, end - first
-}
 
 // shardFromFlags reads --shard or --shard-from-env and sets the images
 // this run writes: all of them without either.
@@ -37,11 +29,8 @@ func (p *plan) shardFromFlags(c *cli.Context) error {
 	case spec != "" && c.IsSet("shard-from-env"):
 		return usage("--shard and --shard-from-env both say which shard this is: give one")
 	case spec != "":
-		ks, ns, ok := strings.Cut(spec, "/")
-		var err1, err2 error
-		k, err1 = strconv.Atoi(ks)
-		n, err2 = strconv.Atoi(ns)
-		if !ok || err1 != nil || err2 != nil || n < 1 || k < 0 || k >= n {
+		var err error
+		if k, n, err = infer.ParseShard(spec); err != nil {
 			return usage("--shard %s: want K/N, shard K of N counted from 0 (0/4 ... 3/4)", spec)
 		}
 	case c.IsSet("shard-from-env"):
@@ -68,7 +57,7 @@ func (p *plan) shardFromFlags(c *cli.Context) error {
 	case p.n < n:
 		return usage("%s: -n %d is fewer images than shards; use at most %d shards", flag, p.n, p.n)
 	}
-	p.first, p.count = shardRange(k, n, p.n)
+	p.first, p.count = infer.ShardRange(k, n, p.n)
 	p.shard = fmt.Sprintf("%d/%d", k, n)
 	return nil
 }

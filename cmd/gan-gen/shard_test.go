@@ -11,27 +11,6 @@ import (
 	"github.com/gogan/gan/internal/npy"
 )
 
-// TestShardRange: the shards tile 0..total-1 in order, sizes within one.
-func TestShardRange(t *testing.T) {
-	for _, c := range []struct{ n, total int }{{1, 5}, {3, 10}, {4, 4}, {7, 100}, {8, 1_000_003}, {1000, 5_000_000_000}} {
-		next, lo, hi := 0, c.total, 0
-		for k := range c.n {
-			first, count := shardRange(k, c.n, c.total)
-			if first != next {
-				t.Fatalf("%d shards of %d: shard %d starts at %d; want %d", c.n, c.total, k, first, next)
-			}
-			next += count
-			lo, hi = min(lo, count), max(hi, count)
-		}
-		if next != c.total || hi-lo > 1 {
-			t.Errorf("%d shards of %d cover %d images, sizes %d-%d", c.n, c.total, next, lo, hi)
-		}
-	}
-	if first, count := shardRange(2, 3, 10); first != 6 || count != 4 {
-		t.Errorf("shard 2/3 of 10: images %d.. (%d); want 6.. (4), as README says", first, count)
-	}
-}
-
 // TestShardsMakeOneRun: N shard outputs (folders, tar files, .npy files)
 // hold exactly the files, bytes and manifest rows of one unsharded run.
 func TestShardsMakeOneRun(t *testing.T) {

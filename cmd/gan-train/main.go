@@ -190,7 +190,7 @@ func trainAction(c *cli.Context) error {
 	}
 	bar.start(r.Step())
 	err = r.Train(ctx)
-	bar.end()
+	bar.End()
 	if errors.Is(err, train.ErrInterrupted) {
 		fmt.Fprintf(c.App.ErrWriter, "stopped at step %d; checkpoint saved. Continue with: gan-train --resume %s\n", r.Step(), r.Dir)
 	}
