@@ -46,7 +46,7 @@ func TestSettingErrorsNameFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--lr-g", "-1"}, "gan-train: --lr-g -1 / --lr-d 0.0002: learning rates must be positive\n"},
+		{[]string{"--lr-g", "-1"}, "gan-train: --lr-g -1 / --lr-d 0.0008: learning rates must be positive\n"},
 		{[]string{"--beta2", "1"}, "gan-train: --beta1 0.5 / --beta2 1: betas must be in [0, 1)\n"},
 		{[]string{"--label-smoothing", "0.7"}, "gan-train: --label-smoothing 0.7: must be in [0, 0.5)\n"},
 		{[]string{"--sample-every", "0"}, "gan-train: --sample-every and --checkpoint-every must be at least 1\n"},
