@@ -101,7 +101,7 @@ func TestPeerRecipesMatchGogan(t *testing.T) {
 		}
 	}
 	o := got[len(got)-1]
-	if o.EMA != 0 || o.Loss != "lsgan" || !o.SpectralNorm || o.LrD != 4e-4 || o.Batch != 32 || o.LrG != 2e-4 || !o.EMAWarmup {
+	if o.EMA != 0 || o.Loss != "lsgan" || !o.SpectralNorm || o.LrD != 4e-4 || o.Batch != 32 || o.LrG != 8e-4 || !o.EMAWarmup {
 		t.Errorf("explicit flags over --recipe modern: %+v", o)
 	}
 }
