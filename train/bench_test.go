@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -151,4 +152,62 @@ func BenchmarkDCGANSpectralNorm(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkTrainLoop times gan-train's loop as users run it: the DCGAN on
+// MNIST at batch 64, 2 threads, under each recipe, through Run.Train
+// ("loop": loader, step, moving average, metrics, and the sample grid and
+// checkpoint that end each Train call, here once per b.N steps; gan-train
+// writes them every 500), against the same model's bare TrainStep on one
+// fixed batch ("step"). The loop's cost is loop/step - 1. Run each in its
+// own process (-bench 'TrainLoop/modern/loop$') so that neither pays for
+// the other's heap. Skipped without MNIST in data/.
+func BenchmarkTrainLoop(b *testing.B) {
+	for _, recipe := range Recipes {
+		for _, what := range []string{"loop", "step"} {
+			b.Run(recipe+"/"+what, func(b *testing.B) { benchLoop(b, recipe, what == "loop") })
+		}
+	}
+}
+
+func benchLoop(b *testing.B, recipe string, loop bool) {
+	ds, err := LoadData(DefaultConfig(), nil)
+	if err != nil {
+		b.Skip(err)
+	}
+	cfg, err := DefaultConfig().WithRecipe(recipe)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg.Threads, cfg.Steps, cfg.Epochs = 2, 1<<30, 0
+	defer tensor.SetThreads(tensor.Threads())
+	tensor.SetThreads(cfg.Threads)
+	r, err := Start(cfg, ds, RunOptions{Out: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	const warm = 5
+	r.total = warm
+	if err := r.Train(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	x := r.loader.Next()
+	batch := Batch{X: tensor.New(append([]float32(nil), x.Images...), x.N, 1, 28, 28)}
+	next := func() Batch { return batch }
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	if loop {
+		r.total = warm + b.N
+		if err := r.Train(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	} else {
+		for i := 0; i < b.N; i++ {
+			r.Model().TrainStep(next)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(cfg.BatchSize*b.N)/b.Elapsed().Seconds(), "images/s")
+	b.ReportMetric((cpuTime()-cpu0)*1000/float64(b.N), "cpu-ms/op")
 }

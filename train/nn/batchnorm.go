@@ -69,6 +69,30 @@ func (b *BatchNorm) forward(x *tensor.Tensor) *tensor.Tensor {
 	return tensor.BatchNorm(x, b.Weight, b.Bias, b.RunningMean, b.RunningVar, b.Training, b.Momentum, b.Eps)
 }
 
+// fusable reports whether Forward(x) would normalise x as it is, (N,C,H,W)
+// for BatchNorm2d or (N,C) for BatchNorm1d, so that forwardAct may take
+// its place.
+func (b *BatchNorm) fusable(x *tensor.Tensor) bool {
+	return x.Rank() >= 2 && x.Dim(1) == b.C && (b.rank == 4) == (x.Rank() == 4) && x.Rank() != 3
+}
+
+// forwardAct is Forward followed by a rectifier of the given negative
+// slope, in one pass.
+func (b *BatchNorm) forwardAct(x *tensor.Tensor, slope float32) *tensor.Tensor {
+	return tensor.BatchNormAct(x, b.Weight, b.Bias, b.RunningMean, b.RunningVar, b.Training, b.Momentum, b.Eps, slope)
+}
+
+// rectifierSlope is m's negative slope when m is a ReLU (0) or a LeakyReLU.
+func rectifierSlope(m Module) (float32, bool) {
+	switch a := m.(type) {
+	case *ReLU:
+		return 0, true
+	case *LeakyReLU:
+		return a.Slope, a.Slope >= 0
+	}
+	return 0, false
+}
+
 // Params returns weight and bias.
 func (b *BatchNorm) Params() []Param { return []Param{{"weight", b.Weight}, {"bias", b.Bias}} }
 

@@ -164,10 +164,20 @@ func (s *Sequential) Len() int { return len(s.children) }
 // At returns stage i.
 func (s *Sequential) At(i int) Module { return s.children[i].Module }
 
-// Forward runs x through every stage.
+// Forward runs x through every stage. A BatchNorm followed by a ReLU or
+// LeakyReLU runs as one stage (tensor.BatchNormAct, bit-identical to the
+// two and one pass over the data fewer each way).
 func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
-	for _, c := range s.children {
-		x = c.Module.Forward(x)
+	for i := 0; i < len(s.children); i++ {
+		m := s.children[i].Module
+		if bn, ok := m.(*BatchNorm); ok && i+1 < len(s.children) {
+			if slope, ok := rectifierSlope(s.children[i+1].Module); ok && bn.fusable(x) {
+				x = bn.forwardAct(x, slope)
+				i++
+				continue
+			}
+		}
+		x = m.Forward(x)
 	}
 	return x
 }

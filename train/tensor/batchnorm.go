@@ -18,13 +18,28 @@ import (
 // fused per-channel kernel computes them; with one (createGraph) they are
 // built from differentiable ops so that they can be differentiated again.
 func BatchNorm(x, gamma, beta, runMean, runVar *Tensor, training bool, momentum, eps float32) *Tensor {
+	st := bnPrepare("BatchNorm", x, gamma, beta, runMean, runVar, training, momentum, eps)
+	out := Zeros(x.shape...)
+	bnForward(out.Data, x.Data, st, dataOrNil(gamma), dataOrNil(beta))
+	return record(out, "BatchNorm", func(g *Tensor, need []bool) []*Tensor {
+		if Recording() {
+			return bnBackwardRecorded(g, x, gamma, need, st, training, eps)
+		}
+		return bnBackwardFused(g, x, gamma, need, st, training, nil)
+	}, x, gamma, beta)
+}
+
+// bnPrepare checks BatchNorm's shapes, takes the batch statistics (and
+// folds them into the running ones) in training mode or the running ones
+// in eval mode, and returns what forward and backward use.
+func bnPrepare(op string, x, gamma, beta, runMean, runVar *Tensor, training bool, momentum, eps float32) *bnSaved {
 	n, c, s := bnDims(x)
 	for _, p := range []struct {
 		name string
 		t    *Tensor
 	}{{"gamma", gamma}, {"beta", beta}, {"running mean", runMean}, {"running var", runVar}} {
 		if p.t != nil && !SameShape(p.t.shape, []int{c}) {
-			panic(fmt.Sprintf("tensor: BatchNorm: %s has shape %v for input %v (needs [%d])", p.name, p.t.shape, x.shape, c))
+			panic(fmt.Sprintf("tensor: %s: %s has shape %v for input %v (needs [%d])", op, p.name, p.t.shape, x.shape, c))
 		}
 	}
 	m := n * s
@@ -32,13 +47,13 @@ func BatchNorm(x, gamma, beta, runMean, runVar *Tensor, training bool, momentum,
 	vr := make([]float64, c)
 	if training {
 		if m < 2 {
-			panic(fmt.Sprintf("tensor: BatchNorm: training needs more than one value per channel, input %v", x.shape))
+			panic(fmt.Sprintf("tensor: %s: training needs more than one value per channel, input %v", op, x.shape))
 		}
 		bnStats(mean, vr, x.Data, n, c, s)
 		bnUpdateRunning(runMean, runVar, mean, vr, m, momentum)
 	} else {
 		if runMean == nil || runVar == nil {
-			panic(fmt.Sprintf("tensor: BatchNorm: eval mode needs running mean and var, input %v", x.shape))
+			panic(fmt.Sprintf("tensor: %s: eval mode needs running mean and var, input %v", op, x.shape))
 		}
 		for i := range mean {
 			mean[i], vr[i] = float64(runMean.Data[i]), float64(runVar.Data[i])
@@ -51,17 +66,16 @@ func BatchNorm(x, gamma, beta, runMean, runVar *Tensor, training bool, momentum,
 		st.mean[i] = float32(mean[i])
 		st.invstd[i] = float32(1 / math.Sqrt(vr[i]+float64(eps)))
 	}
-	out := Zeros(x.shape...)
-	bnForward(out.Data, x.Data, st, dataOrNil(gamma), dataOrNil(beta))
-	return record(out, "BatchNorm", func(g *Tensor, need []bool) []*Tensor {
-		if Recording() {
-			if training {
-				return bnBackwardGraph(g, x, gamma, need, eps)
-			}
-			return bnEvalBackwardGraph(g, x, gamma, need, st)
-		}
-		return bnBackwardFused(g, x, gamma, need, st, training)
-	}, x, gamma, beta)
+	return st
+}
+
+// bnBackwardRecorded is BatchNorm's backward as differentiable ops, for a
+// backward pass that is itself recorded (double backward).
+func bnBackwardRecorded(g, x, gamma *Tensor, need []bool, st *bnSaved, training bool, eps float32) []*Tensor {
+	if training {
+		return bnBackwardGraph(g, x, gamma, need, eps)
+	}
+	return bnEvalBackwardGraph(g, x, gamma, need, st)
 }
 
 // bnSaved is what BatchNorm's backward needs from the forward pass: the
@@ -208,8 +222,10 @@ func bnForward(y, x []float32, st *bnSaved, gamma, beta []float32) {
 // bnBackwardFused computes the gradients of BatchNorm for x, gamma, beta in
 // one pass for the per-channel sums and one for dx. With batch statistics,
 // dx = gamma*invstd * (g - mean(g) - xhat*mean(g*xhat)); with running
-// statistics (eval) they are constants and dx = gamma*invstd*g.
-func bnBackwardFused(g, x, gamma *Tensor, need []bool, st *bnSaved, training bool) []*Tensor {
+// statistics (eval) they are constants and dx = gamma*invstd*g. With act,
+// g is the gradient at the activation's output (see BatchNormAct), taken
+// back through the activation plane by plane, while the plane is in cache.
+func bnBackwardFused(g, x, gamma *Tensor, need []bool, st *bnSaved, training bool, act *bnAct) []*Tensor {
 	n, c, s := st.n, st.c, st.s
 	var dx, dgamma, dbeta *Tensor
 	if need[0] {
@@ -221,17 +237,31 @@ func bnBackwardFused(g, x, gamma *Tensor, need []bool, st *bnSaved, training boo
 	if need[2] {
 		dbeta = Zeros(c)
 	}
+	gd := g.Data
+	if act != nil {
+		// The activation's gradient goes where dx will be, which the dx
+		// pass then overwrites in place.
+		if dx != nil {
+			gd = dx.Data
+		} else {
+			gd = Zeros(x.shape...).Data
+		}
+	}
 	gam := dataOrNil(gamma)
 	m := float64(n * s)
+	sums := need[1] || need[2] || (need[0] && training)
 	parallelFor(c, bnChunk(n, s), func(lo, hi int) {
 		// sumG[ci] = sum(g), sumGX[ci] = sum(g*(x-mean)) over the channel.
 		sumG := make([]float64, hi-lo)
 		sumGX := make([]float64, hi-lo)
-		if need[1] || need[2] || (need[0] && training) {
+		if sums {
 			for ni := 0; ni < n; ni++ {
 				for ci := lo; ci < hi; ci++ {
 					off := (ni*c + ci) * s
-					a, b := sumGradDot(g.Data[off:off+s], x.Data[off:off+s], st.mean[ci])
+					if act != nil {
+						leakyMul(gd[off:off+s], g.Data[off:off+s], act.out[off:off+s], act.slope)
+					}
+					a, b := sumGradDot(gd[off:off+s], x.Data[off:off+s], st.mean[ci])
 					sumG[ci-lo] += a
 					sumGX[ci-lo] += b
 				}
@@ -262,7 +292,10 @@ func bnBackwardFused(g, x, gamma *Tensor, need []bool, st *bnSaved, training boo
 				}
 				kf, mu := float32(k), st.mean[ci]
 				off := (ni*c + ci) * s
-				gs, dst := g.Data[off:off+s], dx.Data[off:off+s]
+				gs, dst := gd[off:off+s], dx.Data[off:off+s]
+				if act != nil && !sums {
+					leakyMul(gs, g.Data[off:off+s], act.out[off:off+s], act.slope)
+				}
 				for i, v := range x.Data[off : off+s] {
 					dst[i] = kf * (gs[i] - a - (v-mu)*b)
 				}
