@@ -195,6 +195,20 @@ func sumGradDot(gs, xs []float32, mu float32) (sum, dot float64) {
 	return (a0 + a1) + (a2 + a3), (b0 + b1) + (b2 + b3)
 }
 
+// affine is channel ci's normalisation as y = (x - mu) * k + b: its mean,
+// invstd times gamma (when given) and beta (0 when not given). The forward
+// passes with and without a rectifier share it.
+func (st *bnSaved) affine(ci int, gamma, beta []float32) (mu, k, b float32) {
+	mu, k = st.mean[ci], st.invstd[ci]
+	if gamma != nil {
+		k *= gamma[ci]
+	}
+	if beta != nil {
+		b = beta[ci]
+	}
+	return mu, k, b
+}
+
 // bnForward computes y = (x - mean) * invstd * gamma + beta for x, y (N,C,S)
 // with mean, invstd, gamma, beta (C); gamma and beta may be nil.
 func bnForward(y, x []float32, st *bnSaved, gamma, beta []float32) {
@@ -202,13 +216,7 @@ func bnForward(y, x []float32, st *bnSaved, gamma, beta []float32) {
 	parallelFor(c, bnChunk(n, s), func(lo, hi int) {
 		for ni := 0; ni < n; ni++ {
 			for ci := lo; ci < hi; ci++ {
-				mu, k, b := st.mean[ci], st.invstd[ci], float32(0)
-				if gamma != nil {
-					k *= gamma[ci]
-				}
-				if beta != nil {
-					b = beta[ci]
-				}
+				mu, k, b := st.affine(ci, gamma, beta)
 				off := (ni*c + ci) * s
 				dst := y[off : off+s]
 				for i, v := range x[off : off+s] {

@@ -51,13 +51,7 @@ func bnActForward(y, x []float32, st *bnSaved, gamma, beta []float32, slope floa
 	parallelFor(c, bnChunk(n, s), func(lo, hi int) {
 		for ni := 0; ni < n; ni++ {
 			for ci := lo; ci < hi; ci++ {
-				mu, k, b := st.mean[ci], st.invstd[ci], float32(0)
-				if gamma != nil {
-					k *= gamma[ci]
-				}
-				if beta != nil {
-					b = beta[ci]
-				}
+				mu, k, b := st.affine(ci, gamma, beta)
 				off := (ni*c + ci) * s
 				dst := y[off : off+s]
 				for i, v := range x[off : off+s] {
