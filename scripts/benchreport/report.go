@@ -27,7 +27,9 @@ var (
 	reGonum    = regexp.MustCompile(`^BenchmarkGonumSgemm/(\d+)$`)
 	reStep     = regexp.MustCompile(`^BenchmarkDCGANStep/batch=(\d+)$`)
 	reStepRGB  = regexp.MustCompile(`^BenchmarkDCGANStep/64x64x3/batch=(\d+)$`)
+	reResNet   = regexp.MustCompile(`^BenchmarkResNetStep/size=(\d+)/ch=(\d+)/width=(\d+)/batch=(\d+)$`)
 	reGenerate = regexp.MustCompile(`^(?:BenchmarkORTRun|BenchmarkDCGAN(?:Generate|Infer)\w*)/batch=(\d+)$`)
+	reGenDef   = regexp.MustCompile(`^BenchmarkORTRunDefault/batch=(\d+)$`)
 	reEndToEnd = regexp.MustCompile(`^BenchmarkGanGenEndToEnd/batch=(\d+)$`)
 )
 
@@ -98,6 +100,10 @@ func (res *results) rows() []row {
 	out = append(out, res.modelRows("dcgan train step", reStep, "BenchmarkDCGANStep", "train", defaultImage, defaultStepBatch, used)...)
 	out = append(out, res.modelRows("dcgan train step 64x64x3", reStepRGB, "BenchmarkDCGANStep/64x64x3", "train", "64x64x3", defaultRGBBatch, used)...)
 	out = append(out, res.modelRows("dcgan G inference", reGenerate, "", "infer", defaultImage, defaultGenBatch, used)...)
+	// gan-gen's built-in generator (the default recipe's DCGAN) on the same
+	// peer: the classic rows above stay comparable over time.
+	out = append(out, res.modelRows("default G inference", reGenDef, "BenchmarkORTRunDefault", "infer", defaultImage, defaultGenBatch, used)...)
+	out = append(out, res.resnetRows(used)...)
 	// gan-gen end to end (PNG files written) against onnxruntime's bare Run.
 	for _, name := range res.order {
 		m := reEndToEnd.FindStringSubmatch(name)
@@ -166,9 +172,36 @@ func (res *results) modelRows(label string, re *regexp.Regexp, fallback, mode, i
 		g, haveG := b.median("images/s")
 		v, malloc, haveP := res.bestPeer(cfg, "images_per_s", false)
 		out = append(out, row{metric: metric, unit: "images/s", gogan: g, haveG: haveG, peer: v, haveP: haveP, vs: torchVs(malloc)})
+		if mode == "train" {
+			// The peer reports no FLOP rate; gogan's sits beside the
+			// resnet's (resnetRows) to compare the two models' kernels.
+			g, haveG = b.median("GFLOP/s")
+			out = append(out, row{metric: metric, unit: "GFLOP/s", gogan: g, haveG: haveG})
+		}
 		g, haveG = b.median("peak-MB")
 		v, malloc, haveP = res.bestPeer(cfg, "peak_rss_mb", true)
 		out = append(out, row{metric: metric, unit: "peak-MB", gogan: g, haveG: haveG, peer: v, haveP: haveP, vs: torchVs(malloc), lowerBetter: true})
+	}
+	return out
+}
+
+// resnetRows lists the residual model's training step (--model resnet,
+// BenchmarkResNetStep) as images/s and GFLOP/s with no peer: the PyTorch
+// script runs only the DCGAN. Its configs run in one process, so their
+// peak memory is not their own and is left out.
+func (res *results) resnetRows(used map[string]bool) []row {
+	var out []row
+	for _, name := range res.order {
+		m := reResNet.FindStringSubmatch(name)
+		if m == nil {
+			continue
+		}
+		used[name] = true
+		metric := fmt.Sprintf("resnet train step %sx%sx%s width=%s batch=%s", m[1], m[1], m[2], m[3], m[4])
+		for _, u := range []string{"images/s", "GFLOP/s"} {
+			v, ok := res.bench[name].median(u)
+			out = append(out, row{metric: metric, unit: u, gogan: v, haveG: ok})
+		}
 	}
 	return out
 }
