@@ -9,7 +9,8 @@ import (
 	"github.com/gogan/gan/internal/testenv"
 )
 
-// TestMain skips the examples that need the runtime library when it is
+// TestMain skips the examples that need the runtime library (Example,
+// ExampleSample, ExampleOpenOutput; ExampleSlerp needs none) when it is
 // missing, the way needLibrary skips tests: an example cannot call t.Skip.
 // Where the library is required (testenv), the example runs and fails.
 //
@@ -31,12 +32,12 @@ func TestMain(m *testing.M) {
 		err = ErrNoCgo
 	}
 	if err != nil && !required() {
-		skip := "^Example$"
+		skip := "^(Example|ExampleSample|ExampleOpenOutput)$"
 		if s := flag.Lookup("test.skip").Value.String(); s != "" {
 			skip = s + "|" + skip
 		}
 		flag.Set("test.skip", skip)
-		fmt.Fprintf(os.Stderr, "infer: skipping Example: %v\n", err)
+		fmt.Fprintf(os.Stderr, "infer: skipping Example, ExampleSample and ExampleOpenOutput: %v\n", err)
 	}
 	os.Exit(m.Run())
 }

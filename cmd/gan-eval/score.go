@@ -74,8 +74,17 @@ func scoreAction(c *cli.Context) error {
 		return err
 	}
 	defer release()
-	// The reference is loaded first, so that a set too small for --n fails
-	// before any sampling.
+	// An --npy file is read before the reference, so that what is wrong with
+	// the user's file is told first (exit 2) even where the reference is
+	// not set up; the reference is loaded before any sampling, so that a set
+	// too small for --n fails first.
+	var samples eval.Images
+	var source string
+	if npy != "" {
+		if samples, source, err = loadNPY(c, npy, net, n); err != nil {
+			return err
+		}
+	}
 	refSet, refName, err := referenceSet(c, net)
 	if err != nil {
 		return err
@@ -87,14 +96,11 @@ func scoreAction(c *cli.Context) error {
 	}
 	ctx, stop := interruptible()
 	defer stop()
-	var samples eval.Images
-	var source string
 	var classes []string // a conditional generator's
 	switch {
 	case model != "":
 		samples, source, classes, err = sampleGenerator(ctx, c, model, n)
 	case npy != "":
-		samples, source, err = loadNPY(c, npy, net, n)
 	default:
 		samples, source, err = loadImages(c, images, net, n)
 	}

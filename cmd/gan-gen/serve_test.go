@@ -142,6 +142,7 @@ type serveCase struct {
 // onnxruntime runs, every response holds the bytes gan-gen writes for the
 // same seeds, latents, labels and format; SIGTERM then drains and exits 0.
 func TestServeMatchesCLI(t *testing.T) {
+	needLibrary(t)
 	dir := t.TempDir()
 	z := make([][]float32, 3)
 	flat := []float32{}
