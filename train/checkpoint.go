@@ -65,27 +65,34 @@ func SaveCheckpoint(path string, m Model, meta Meta) error {
 	if err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
-	var buf bytes.Buffer
-	buf.WriteString(ckptMagic)
-	binary.Write(&buf, binary.LittleEndian, uint32(ckptVersion))
-	binary.Write(&buf, binary.LittleEndian, uint32(len(js)))
-	buf.Write(js)
 	var ema []nn.Param
 	if p.EMA != nil {
 		ema = nn.StateDict(p.EMA)
 	}
-	for _, ps := range [][]nn.Param{nn.StateDict(p.G), nn.StateDict(p.D), ema} {
-		if err := nn.WriteTensors(&buf, ps); err != nil {
-			return fmt.Errorf("checkpoint: %w", err)
+	// The checkpoint streams into the file with its CRC computed on the
+	// way, rather than built in memory first: a buffer of it (and of its
+	// growth) cost twice its size, at the moment a run's memory peaks.
+	return atomicfile.Write(path, func(w io.Writer) error {
+		crc := crc32.NewIEEE()
+		cw := io.MultiWriter(w, crc)
+		head := binary.LittleEndian.AppendUint32([]byte(ckptMagic), uint32(ckptVersion))
+		head = binary.LittleEndian.AppendUint32(head, uint32(len(js)))
+		if _, err := cw.Write(append(head, js...)); err != nil {
+			return err
 		}
-	}
-	for _, o := range []*nn.Adam{p.OptG, p.OptD} {
-		if err := nn.WriteAdamState(&buf, o.State()); err != nil {
-			return fmt.Errorf("checkpoint: %w", err)
+		for _, ps := range [][]nn.Param{nn.StateDict(p.G), nn.StateDict(p.D), ema} {
+			if err := nn.WriteTensors(cw, ps); err != nil {
+				return fmt.Errorf("checkpoint: %w", err)
+			}
 		}
-	}
-	binary.Write(&buf, binary.LittleEndian, crc32.ChecksumIEEE(buf.Bytes()))
-	return atomicfile.Write(path, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err })
+		for _, o := range []*nn.Adam{p.OptG, p.OptD} {
+			if err := o.WriteState(cw); err != nil {
+				return fmt.Errorf("checkpoint: %w", err)
+			}
+		}
+		_, err := w.Write(binary.LittleEndian.AppendUint32(nil, crc.Sum32()))
+		return err
+	})
 }
 
 // Checkpoint is a checkpoint read back from disk.

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -238,3 +239,29 @@ func TestDefaultMNISTDir(t *testing.T) {
 		t.Errorf("GOGAN_DATA holding the files: %s, want %s", got, root)
 	}
 }
+
+// The payload is read into a slice of its exact size, gzip'd or plain (a
+// run keeps MNIST's 45 MiB resident for its whole length, so slack there is
+// memory the run never gives back), and one larger than idxTrust grows
+// only as the data arrives.
+func TestReadIDXExactSize(t *testing.T) {
+	for _, zip := range []bool{false, true} {
+		b := idxBytes(t, idxImagesMagic, []int{3, 7, 11}, bytes.Repeat([]byte{5}, 3*7*11), zip)
+		_, payload, err := ReadIDX(bytes.NewReader(b), idxImagesMagic)
+		if err != nil || len(payload) != 231 || cap(payload) != 231 {
+			t.Errorf("gzip %v: len %d cap %d, %v; want both 231", zip, len(payload), cap(payload), err)
+		}
+	}
+	big := int64(idxTrust) + 12345
+	p, err := readPayload(io.LimitReader(zeros{}, big), big)
+	if err != nil || int64(len(p)) != big {
+		t.Errorf("past idxTrust: %d bytes, %v; want %d", len(p), err, big)
+	}
+	if p, err := readPayload(io.LimitReader(zeros{}, 10), 20); err != io.ErrUnexpectedEOF || len(p) != 10 {
+		t.Errorf("short stream: %d bytes, %v; want 10 and io.ErrUnexpectedEOF", len(p), err)
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }

@@ -29,15 +29,26 @@ type AdamParamState struct {
 }
 
 // State returns a copy of the optimiser's state.
-func (o *Adam) State() AdamState {
+func (o *Adam) State() AdamState { return o.state(true) }
+
+// WriteState writes the optimiser's state as WriteAdamState does, without
+// copying its moments first.
+func (o *Adam) WriteState(w io.Writer) error { return WriteAdamState(w, o.state(false)) }
+
+// state returns the optimiser's state, its moments copied or shared.
+func (o *Adam) state(copied bool) AdamState {
 	s := AdamState{LR: o.LR, Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps, WeightDecay: o.WeightDecay}
 	for i, p := range o.params {
 		sl := o.slots[i]
+		m, v := sl.m, sl.v
+		if copied {
+			m, v = append([]float32(nil), m...), append([]float32(nil), v...)
+		}
 		s.Params = append(s.Params, AdamParamState{
 			Name:     p.Name,
 			Step:     sl.step,
-			ExpAvg:   tensor.New(append([]float32(nil), sl.m...), p.T.Shape()...),
-			ExpAvgSq: tensor.New(append([]float32(nil), sl.v...), p.T.Shape()...),
+			ExpAvg:   tensor.New(m, p.T.Shape()...),
+			ExpAvgSq: tensor.New(v, p.T.Shape()...),
 		})
 	}
 	return s

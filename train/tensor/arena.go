@@ -50,6 +50,33 @@ func (a *Arena) Reset() {
 	a.used = a.used[:0]
 }
 
+// Mark returns the arena's position: Release(mark) hands back every buffer
+// handed out after it.
+func (a *Arena) Mark() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.used)
+}
+
+// Release hands back to the arena every buffer handed out since mark, so
+// that the rest of the iteration reuses them: a phase of a step whose
+// tensors all die with it (the GAN's D update, which returns only numbers)
+// then adds nothing to the step's peak memory. Tensors allocated after mark
+// must not be used after Release, as after Reset; a gradient a parameter
+// kept from that phase must be cleared (ZeroGrad) before it is read again.
+func (a *Arena) Release(mark int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if mark < 0 || mark > len(a.used) {
+		panic("tensor: Arena.Release: mark is not from this iteration")
+	}
+	for _, b := range a.used[mark:] {
+		a.free[len(b)] = append(a.free[len(b)], b)
+	}
+	clear(a.used[mark:])
+	a.used = a.used[:mark]
+}
+
 // current is the arena new tensors come from, or nil for the heap. Like
 // NoGrad it is process-wide.
 var current atomic.Pointer[Arena]

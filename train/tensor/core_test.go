@@ -336,3 +336,28 @@ func TestArenaRecycles(t *testing.T) {
 		t.Error("a heap tensor changed")
 	}
 }
+
+// Release hands back only what was handed out after its mark: a later
+// allocation reuses a released buffer, zeroed, and one from before the mark
+// stays with its holder.
+func TestArenaRelease(t *testing.T) {
+	a := T.NewArena()
+	var kept, phase, again *T.Tensor
+	T.UseArena(a, func() {
+		kept = T.Full(1, 1024)
+		mark := a.Mark()
+		phase = T.Full(2, 1024)
+		a.Release(mark)
+		again = T.Zeros(1024)
+		if &again.Data[0] != &phase.Data[0] {
+			t.Error("a buffer released after the mark was not reused")
+		}
+		if &again.Data[0] == &kept.Data[0] {
+			t.Error("a buffer from before the mark was handed out again")
+		}
+	})
+	if kept.Data[0] != 1 || again.Data[0] != 0 {
+		t.Errorf("kept %g, reused %g: want 1 and a zeroed buffer", kept.Data[0], again.Data[0])
+	}
+	mustPanic(t, func() { a.Release(5) }, "Release")
+}

@@ -77,9 +77,15 @@ func Code(err error, rules ...Rule) int {
 
 // Run runs app on args (args[0] is the program), prints an error as one
 // line, "name: message", to the app's stderr, and returns the exit status.
+// With GOGAN_CPUPROFILE or GOGAN_MEMPROFILE set it also writes a pprof
+// profile of the run (profile.go).
 func Run(app *cli.App, args []string, rules ...Rule) int {
 	stderr := app.ErrWriter // --quiet replaces app.ErrWriter, never this
-	err := app.Run(args)
+	stop, err := startProfiles(stderr)
+	if err == nil {
+		err = app.Run(args)
+	}
+	stop()
 	if err != nil {
 		msg := err.Error()
 		if errors.Is(err, context.Canceled) {
