@@ -62,9 +62,10 @@ func BenchmarkORTRun(b *testing.B) {
 }
 
 // BenchmarkORTRunDefault is BenchmarkORTRun on gan-gen's built-in generator
-// (pretrained/default.onnx, the default recipe's), beside the classic test
-// generator above: the architecture is the same, so the two rates should
-// match, and a default whose export runs slower shows here.
+// (pretrained/default.onnx, the default recipe's conditional DCGAN), beside
+// the classic test generator above: the architecture is the same but for
+// the label input, so the two rates should nearly match, and a default
+// whose export runs slower shows here.
 func BenchmarkORTRunDefault(b *testing.B) {
 	benchRun(b, "pretrained/default.onnx")
 }

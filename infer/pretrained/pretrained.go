@@ -1,7 +1,7 @@
-// Package pretrained holds the generator built into gan-gen: a DCGAN
-// trained on MNIST by `make pretrained` (the modern recipe, 15000 steps,
-// seed 1, 2 threads) and exported by gan-train, as the bytes of its ONNX
-// file. It imports nothing,
+// Package pretrained holds the generator built into gan-gen: a conditional
+// DCGAN (one class per digit) trained on MNIST by `make pretrained` (the
+// modern recipe, 10000 steps, seed 1, 2 threads) and exported by gan-train,
+// as the bytes of its ONNX file. It imports nothing,
 // so a Go program can sample digits without shipping a model file:
 //
 //	g, err := infer.OpenBytes(pretrained.Name, pretrained.Generator)

@@ -4,6 +4,7 @@ import (
 	"go/parser"
 	"go/token"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,15 +13,17 @@ import (
 	"github.com/gogan/gan/infer/pretrained"
 )
 
-// TestGenerator: the bytes are a complete gan-train export of the MNIST
-// DCGAN, which infer accepts without loading the runtime.
+// TestGenerator: the bytes are a complete gan-train export of the
+// conditional MNIST DCGAN (one class per digit, so gan-gen --label 7 draws
+// sevens), which infer accepts without loading the runtime.
 func TestGenerator(t *testing.T) {
 	in, err := infer.ReadInfo(pretrained.Generator, pretrained.Name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if in.Kind != "dcgan" || in.Dataset != "mnist" || in.ZDim != 100 || in.Channels != 1 || in.Size != 28 || in.Conditional {
-		t.Errorf("built-in generator: %+v; want the unconditional MNIST DCGAN, z_dim 100, 1x28x28", in)
+	if in.Kind != "conditional-dcgan" || in.Dataset != "mnist" || in.ZDim != 100 || in.Channels != 1 || in.Size != 28 || !in.Conditional ||
+		!slices.Equal(in.Classes, []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}) {
+		t.Errorf("built-in generator: %+v; want the conditional MNIST DCGAN, z_dim 100, 1x28x28, classes 0-9", in)
 	}
 }
 
