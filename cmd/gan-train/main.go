@@ -173,9 +173,10 @@ func trainAction(c *cli.Context) error {
 	defer stop()
 	setThreads(cfg.Threads)
 	bar := newProgress(c.App.ErrWriter, command.IsTerminal(c.App.ErrWriter))
+	mem := newMemLimit()
 	var r *train.Run
 	r, err = train.Start(cfg, ds, train.RunOptions{Out: out, Resume: c.IsSet("resume"), Log: bar, Names: flagName,
-		MaxTime: timed.MaxTime, Snapshots: timed.Snapshots, OnStep: func(rec train.Record) { bar.step(r, rec) }})
+		MaxTime: timed.MaxTime, Snapshots: timed.Snapshots, OnStep: func(rec train.Record) { bar.step(r, rec); mem.step(rec.Step) }})
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package tensor
 import (
 	"fmt"
 	"math/bits"
-	"sync"
 )
 
 // convOut is the PyTorch output size of a convolution along one axis.
@@ -295,16 +294,16 @@ func col2imChunk(dx, cols []float32, g *convGeom, n0, m int, pt pixelTable) {
 	})
 }
 
-// Scratch buffers for column matrices and transposes, pooled by power-of-two
+// Scratch buffers for column matrices and transposes, kept by power-of-two
 // size class: a training step reuses the same few large sizes every
 // iteration, and allocating (and zeroing) megabytes per call costs as much
-// as the copy into them.
-var scratchPools [48]sync.Pool
+// as the copy into them. The lists survive garbage collections (freeList).
+var scratchLists [48]freeList
 
 // getScratch returns a buffer of n floats with unspecified contents.
 func getScratch(n int) *[]float32 {
 	cls := bits.Len(uint(max(n, 1) - 1))
-	if p, ok := scratchPools[cls].Get().(*[]float32); ok {
+	if p := scratchLists[cls].get(n); p != nil {
 		*p = (*p)[:n]
 		return p
 	}
@@ -312,7 +311,7 @@ func getScratch(n int) *[]float32 {
 	return &s
 }
 
-// putScratch returns a buffer from getScratch to its pool.
+// putScratch returns a buffer from getScratch to its list.
 func putScratch(p *[]float32) {
-	scratchPools[bits.Len(uint(max(cap(*p), 1)-1))].Put(p)
+	scratchLists[bits.Len(uint(max(cap(*p), 1)-1))].put(p)
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 )
 
 // The fast Sgemm follows GotoBLAS/BLIS: op(B) is packed a (kc,nc) block at a
@@ -129,10 +128,11 @@ func scaleRows(m, n int, beta float32, c []float32, ldc int) {
 	}
 }
 
-var packPool sync.Pool // *[]float32
+// packList keeps the sgemm packing buffers (freeList).
+var packList freeList
 
 func getPack(n int) *[]float32 {
-	if p, ok := packPool.Get().(*[]float32); ok && cap(*p) >= n {
+	if p := packList.get(n); p != nil {
 		*p = (*p)[:n]
 		return p
 	}
@@ -146,8 +146,8 @@ func (g *gemmKernel) blocked(transA, transB bool, m, n, k int, alpha float32, a 
 	kcMax := min(g.kc, k)
 	pa := getPack(roundUp(min(g.mc, m), g.mr) * kcMax)
 	pb := getPack(roundUp(min(g.nc, n), g.nr) * kcMax)
-	defer packPool.Put(pa)
-	defer packPool.Put(pb)
+	defer packList.put(pa)
+	defer packList.put(pb)
 	ap, bp := *pa, *pb
 	for jc := 0; jc < n; jc += g.nc {
 		nc := min(g.nc, n-jc)
