@@ -100,7 +100,7 @@ func scoreAction(c *cli.Context) error {
 	switch {
 	case model != "":
 		samples, source, classes, err = sampleGenerator(ctx, c, model, n)
-	case npy != "":
+	case npy != "": // read before the reference, above
 	default:
 		samples, source, err = loadImages(c, images, net, n)
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -173,10 +174,12 @@ func trainAction(c *cli.Context) error {
 	defer stop()
 	setThreads(cfg.Threads)
 	bar := newProgress(c.App.ErrWriter, command.IsTerminal(c.App.ErrWriter))
-	mem := newMemLimit()
+	if prev := tightenGC(); prev >= 0 {
+		defer debug.SetGCPercent(prev)
+	}
 	var r *train.Run
 	r, err = train.Start(cfg, ds, train.RunOptions{Out: out, Resume: c.IsSet("resume"), Log: bar, Names: flagName,
-		MaxTime: timed.MaxTime, Snapshots: timed.Snapshots, OnStep: func(rec train.Record) { bar.step(r, rec); mem.step(rec.Step) }})
+		MaxTime: timed.MaxTime, Snapshots: timed.Snapshots, OnStep: func(rec train.Record) { bar.step(r, rec) }})
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"runtime/pprof"
 )
 
@@ -55,7 +54,6 @@ func startProfiles(stderr io.Writer) (stop func(), err error) {
 			return func() {}, fmt.Errorf("%s=%s: %v; name a file in a writable folder, or unset %s", MemProfileEnv, path, err, MemProfileEnv)
 		}
 		stops = append(stops, func() {
-			runtime.GC()
 			err := pprof.Lookup("heap").WriteTo(f, 0)
 			if cerr := f.Close(); err == nil {
 				err = cerr
