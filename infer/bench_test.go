@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gogan/gan/internal/approx"
+	"github.com/gogan/gan/models"
 )
 
 // The benchmarks and TestProviderParity read their setup from the
@@ -96,9 +97,26 @@ func benchRun(b *testing.B, model string) {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "images/s")
+			ips := float64(n) * float64(b.N) / b.Elapsed().Seconds()
+			b.ReportMetric(ips, "images/s")
+			if flop := genFLOPs(in); flop > 0 && model != benchModel {
+				b.ReportMetric(ips*flop/1e9, "GFLOP/s")
+			}
 		})
 	}
+}
+
+// genFLOPs is one image's forward FLOPs through a DCGAN generator that
+// gan-train exported, as the engine's spec counts them (models.Spec.FLOPs),
+// or 0 for another kind, whose width the model's metadata does not carry.
+// The test fixture benchModel is a narrower DCGAN than gan-train makes, so
+// benchRun leaves it out.
+func genFLOPs(in Info) float64 {
+	if in.Kind != "dcgan" && in.Kind != "conditional-dcgan" {
+		return 0
+	}
+	g, _ := models.Spec{Kind: "dcgan", ZDim: in.ZDim, Size: in.Size, Channels: in.Channels, Classes: len(in.Classes)}.FLOPs()
+	return g
 }
 
 // BenchmarkGenerate adds what Generate does around the run: drawing the

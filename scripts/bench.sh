@@ -21,6 +21,8 @@
 #                     belongs to that config alone, as on the peer side
 #                     (BenchmarkDCGANStep/batch=64 BenchmarkDCGANStep/batch=256
 #                      BenchmarkDCGANStep/64x64x3/batch=64 BenchmarkORTRun/batch=1024)
+#   CMDS              0 skips the commands as users run them  (1)
+#                     (scripts/bench_cmd.sh: CMD_COUNT, TRAIN_STEPS, GEN_IMAGES, GEN_DIR)
 #   OUT (or BENCH_OUT) where raw output goes                (bench-out)
 #
 # Run it on a quiet machine: on 2 cores any other work skews both sides.
@@ -95,6 +97,23 @@ for b in $ISOLATE; do
 	top=${b%%/*} sub=${b#*/}
 	gotest -bench "^${top}\$/^${sub}\$"
 done
+
+# gonum built with -tags noasm: the pure Go it runs without assembly, what
+# gogan's generic sgemm path faces on arm64. Renamed so that the report
+# tells it from gonum's amd64 assembly.
+if [[ BenchmarkGonumSgemm =~ $BENCH ]] && [[ " $BENCH_PKGS " =~ " ./... " || " $BENCH_PKGS " =~ " ./train/tensor/ " ]]; then
+	echo "== gonum without assembly (-tags noasm)"
+	GOMAXPROCS=$THREADS go test -tags noasm -run '^$' -bench '^BenchmarkGonumSgemm$' -benchtime "$BENCHTIME" \
+		-count "$BENCH_COUNT" ./train/tensor/ 2>&1 | sed 's/^BenchmarkGonumSgemm\//BenchmarkGonumSgemmNoasm\//' | tee -a "$OUT/go.txt"
+	[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "bench.sh: gonum noasm benchmark failed" >&2; status=1; }
+fi
+
+# The commands as users run them (scripts/bench_cmd.sh): gan-train against
+# the peer's training command, gan-gen's outputs against the bare Run.
+# CMDS=0 skips them; a BENCH that does not match BenchmarkCmd does too.
+if [ "${CMDS:-1}" != 0 ] && [[ BenchmarkCmd =~ $BENCH ]]; then
+	THREADS=$THREADS OUT=$OUT PEER=$PEER PEER_PYTHON=$PEER_PYTHON PEER_MALLOC=$PEER_MALLOC scripts/bench_cmd.sh || status=1
+fi
 
 # peer runs one scripts/peer_dcgan.py config in its own process, so its
 # peak RSS is that config's alone.

@@ -485,6 +485,7 @@ def quality(args, gen):
     fixed = torch.randn(args.n, NZ, generator=torch.Generator().manual_seed(args.seed + 1))
     index = ["label,step,elapsed_s"]
     step, paused, t0 = 0, 0.0, time.perf_counter()
+    steady0 = None  # the clock at step --steady-from
     limit = args.minutes * 60
     perm, pos = torch.randperm(n_data, generator=gen), 0
     while True:
@@ -503,6 +504,8 @@ def quality(args, gen):
             ema_update(ema, G, ema_decay(args.ema, args.ema_warmup, step))
         step += 1
         clock = time.perf_counter() - t0 - paused
+        if step == args.steady_from:
+            steady0 = clock
         while snaps and clock >= snaps[0] * 60:
             s0 = time.perf_counter()
             label = snapshot_label(snaps.pop(0))
@@ -522,9 +525,14 @@ def quality(args, gen):
             paused += time.perf_counter() - s0
         if clock >= limit or (args.steps and step >= args.steps):
             break
-    print("peer quality recipe=%s steps=%d minutes=%g images_per_s=%.1f threads=%d torch=%s malloc=%s" % (
-        args.recipe, step, args.minutes, step * batch / clock, torch.get_num_threads(), torch.__version__, MALLOC),
-        flush=True)
+    steady = ""
+    if steady0 is not None and clock > steady0:
+        # gan-train's metrics.csv rate between the same steps: the first
+        # steps' warm-up off the clock (make bench's command benchmark).
+        steady = " steady_images_per_s=%.1f" % ((step - args.steady_from) * batch / (clock - steady0))
+    print("peer quality recipe=%s steps=%d minutes=%g images_per_s=%.1f%s peak_rss_mb=%.1f threads=%d torch=%s malloc=%s" % (
+        args.recipe, step, args.minutes, step * batch / clock, steady, peak_rss_mb(), torch.get_num_threads(),
+        torch.__version__, MALLOC), flush=True)
 
 
 def parser():
@@ -542,6 +550,8 @@ def parser():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--minutes", type=float, default=10, help="training time (quality)")
     p.add_argument("--steps", type=int, default=0, help="stop after this many steps if --minutes has not passed (quality; 0: no cap)")
+    p.add_argument("--steady-from", type=int, default=80,
+                   help="also report images/s from this step on (quality; gan-train's metrics.csv clock)")
     p.add_argument("--snapshots", default="1,3,10", help="minutes at which to save samples (quality)")
     p.add_argument("--n", type=int, default=10000, help="samples per snapshot (quality)")
     p.add_argument("--out", default="runs/quality/peer", help="snapshot folder (quality)")

@@ -31,6 +31,9 @@ var (
 	reGenerate = regexp.MustCompile(`^(?:BenchmarkORTRun|BenchmarkDCGAN(?:Generate|Infer)\w*)/batch=(\d+)$`)
 	reGenDef   = regexp.MustCompile(`^BenchmarkORTRunDefault/batch=(\d+)$`)
 	reEndToEnd = regexp.MustCompile(`^BenchmarkGanGenEndToEnd/batch=(\d+)$`)
+	reLoop     = regexp.MustCompile(`^BenchmarkTrainLoop/(\w+)/loop$`)
+	reCmdTrain = regexp.MustCompile(`^BenchmarkCmdGanTrain/recipe=(\w+)$`)
+	reCmdGen   = regexp.MustCompile(`^BenchmarkCmdGanGen/format=(\w+)/batch=(\d+)$`)
 )
 
 // Configurations always listed, so a benchmark that did not run shows as "-"
@@ -80,6 +83,11 @@ func (res *results) rows() []row {
 		gonumName := fmt.Sprintf("BenchmarkGonumSgemm/%d", n)
 		gonum, haveGonum := res.bench[gonumName].median("GFLOP/s")
 		used[gonumName] = true
+		// gonum built with -tags noasm: its pure Go, what it runs where it
+		// has no assembly (arm64 among them), as gogan's generic path is.
+		noasmName := fmt.Sprintf("BenchmarkGonumSgemmNoasm/%d", n)
+		noasm, haveNoasm := res.bench[noasmName].median("GFLOP/s")
+		used[noasmName] = true
 		torch, malloc, haveTorch := res.bestPeer(fmt.Sprintf("sgemm size=%d", n), "gflops", false)
 		ps := paths[n]
 		if len(ps) == 0 {
@@ -91,7 +99,11 @@ func (res *results) rows() []row {
 			g, haveG := res.bench[name].median("GFLOP/s")
 			metric := fmt.Sprintf("sgemm %s n=%d", path, n)
 			out = append(out,
-				row{metric: metric, unit: "GFLOP/s", gogan: g, haveG: haveG, peer: gonum, haveP: haveGonum, vs: "gonum"},
+				row{metric: metric, unit: "GFLOP/s", gogan: g, haveG: haveG, peer: gonum, haveP: haveGonum, vs: "gonum"})
+			if path == "generic" && haveNoasm {
+				out = append(out, row{metric: metric, unit: "GFLOP/s", gogan: g, haveG: haveG, peer: noasm, haveP: true, vs: "gonum noasm"})
+			}
+			out = append(out,
 				row{metric: metric, unit: "GFLOP/s", gogan: g, haveG: haveG, peer: torch, haveP: haveTorch, vs: torchVs(malloc)})
 		}
 	}
@@ -115,6 +127,8 @@ func (res *results) rows() []row {
 		bare, haveB := res.bench["BenchmarkORTRun/batch="+m[1]].median("images/s")
 		out = append(out, row{metric: "gan-gen end to end batch=" + m[1], unit: "images/s", gogan: g, haveG: haveG, peer: bare, haveP: haveB, vs: "ort Run"})
 	}
+
+	out = append(out, res.commandRows(used)...)
 
 	// Everything else gogan measured, unpaired.
 	for _, name := range res.order {
@@ -172,15 +186,69 @@ func (res *results) modelRows(label string, re *regexp.Regexp, fallback, mode, i
 		g, haveG := b.median("images/s")
 		v, malloc, haveP := res.bestPeer(cfg, "images_per_s", false)
 		out = append(out, row{metric: metric, unit: "images/s", gogan: g, haveG: haveG, peer: v, haveP: haveP, vs: torchVs(malloc)})
-		if mode == "train" {
+		if g, haveG := b.median("GFLOP/s"); mode == "train" || haveG {
 			// The peer reports no FLOP rate; gogan's sits beside the
 			// resnet's (resnetRows) to compare the two models' kernels.
-			g, haveG = b.median("GFLOP/s")
 			out = append(out, row{metric: metric, unit: "GFLOP/s", gogan: g, haveG: haveG})
 		}
 		g, haveG = b.median("peak-MB")
 		v, malloc, haveP = res.bestPeer(cfg, "peak_rss_mb", true)
 		out = append(out, row{metric: metric, unit: "peak-MB", gogan: g, haveG: haveG, peer: v, haveP: haveP, vs: torchVs(malloc), lowerBetter: true})
+	}
+	return out
+}
+
+// commandRows pairs what users run (scripts/bench_cmd.sh) with its limit:
+// gan-train's training loop (BenchmarkTrainLoop) against its bare step,
+// the gan-train command against the peer's training command, and each
+// gan-gen output against onnxruntime's bare Run of the same generator
+// (BenchmarkORTRunDefault, timed between the commands).
+func (res *results) commandRows(used map[string]bool) []row {
+	var out []row
+	for _, name := range res.order {
+		m := reLoop.FindStringSubmatch(name)
+		if m == nil {
+			continue
+		}
+		step := "BenchmarkTrainLoop/" + m[1] + "/step"
+		used[name], used[step] = true, true
+		g, haveG := res.bench[name].median("images/s")
+		p, haveP := res.bench[step].median("images/s")
+		out = append(out, row{metric: "gan-train loop " + m[1] + " batch=64", unit: "images/s", gogan: g, haveG: haveG, peer: p, haveP: haveP, vs: "its bare step"})
+	}
+	for _, name := range res.order {
+		m := reCmdTrain.FindStringSubmatch(name)
+		if m == nil {
+			continue
+		}
+		used[name] = true
+		b := res.bench[name]
+		cfg := "quality recipe=" + m[1]
+		metric := "gan-train command " + m[1] + " batch=64"
+		g, haveG := b.median("images/s")
+		v, malloc, haveP := res.bestPeer(cfg, "steady_images_per_s", false)
+		out = append(out, row{metric: metric, unit: "images/s", gogan: g, haveG: haveG, peer: v, haveP: haveP, vs: torchVs(malloc)})
+		g, haveG = b.median("peak-MB")
+		v, malloc, haveP = res.bestPeer(cfg, "peak_rss_mb", true)
+		out = append(out, row{metric: metric, unit: "peak-MB", gogan: g, haveG: haveG, peer: v, haveP: haveP, vs: torchVs(malloc), lowerBetter: true})
+	}
+	bare, haveBare := res.bench["BenchmarkORTRunDefault/batch=1024"].median("images/s")
+	for _, name := range res.order {
+		m := reCmdGen.FindStringSubmatch(name)
+		if m == nil {
+			continue
+		}
+		used[name] = true
+		b := res.bench[name]
+		metric := fmt.Sprintf("gan-gen %s batch=%s", m[1], m[2])
+		g, haveG := b.median("images/s")
+		r := row{metric: metric, unit: "images/s", gogan: g, haveG: haveG}
+		if m[2] == "1024" {
+			r.peer, r.haveP, r.vs = bare, haveBare, "ort Run"
+		}
+		out = append(out, r)
+		g, haveG = b.median("peak-MB")
+		out = append(out, row{metric: metric, unit: "peak-MB", gogan: g, haveG: haveG, lowerBetter: true})
 	}
 	return out
 }
@@ -376,6 +444,9 @@ func (res *results) writeMallocs(w io.Writer) error {
 			field, unit := "images_per_s", "images/s"
 			if p.mode == "sgemm" {
 				field, unit = "gflops", "GFLOP/s"
+			}
+			if _, ok := p.values["steady_images_per_s"]; ok {
+				field = "steady_images_per_s" // the rate the table holds gan-train's against
 			}
 			v, ok := p.median(field)
 			s := "-"

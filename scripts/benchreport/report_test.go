@@ -247,3 +247,52 @@ peer sgemm size=1024 malloc=tuned gflops=190 threads=2
 		}
 	}
 }
+
+// The commands' lines (scripts/bench_cmd.sh) pair with their limits: the
+// loop with its bare step, gan-train with the peer's training command (its
+// steady rate, the faster malloc; the smaller peak), gan-gen at batch 1024
+// with the bare Run; gonum without assembly faces the generic path only.
+func TestCommandRows(t *testing.T) {
+	res := readString(t, `
+BenchmarkTrainLoop/classic/loop-2  100  1 ns/op  380 images/s
+BenchmarkTrainLoop/classic/step-2  100  1 ns/op  400 images/s
+BenchmarkCmdGanTrain/recipe=classic 1 9000000000 ns/op 390 images/s 200 peak-MB
+BenchmarkCmdGanTrain/recipe=classic 1 9000000000 ns/op 410 images/s 220 peak-MB
+BenchmarkORTRunDefault/batch=1024-2  10  1 ns/op  80 GFLOP/s  5000 images/s
+BenchmarkCmdGanGen/format=tar/batch=1024 1 4000000000 ns/op 4500 images/s 160 peak-MB
+BenchmarkCmdGanGen/format=png/batch=4096 1 4000000000 ns/op 4000 images/s 400 peak-MB
+BenchmarkSgemm/generic/1024-2  10  1 ns/op  7 GFLOP/s
+BenchmarkSgemm/avx2/1024-2  10  1 ns/op  130 GFLOP/s
+BenchmarkGonumSgemm/1024-2  10  1 ns/op  14 GFLOP/s
+BenchmarkGonumSgemmNoasm/1024-2  10  1 ns/op  3.5 GFLOP/s
+peer quality recipe=classic steps=250 images_per_s=500 steady_images_per_s=420 peak_rss_mb=600 malloc=default
+peer quality recipe=classic steps=250 images_per_s=300 steady_images_per_s=350 peak_rss_mb=500 malloc=tuned
+`)
+	rows := res.rows()
+	check := func(metric, unit, vs string, g, p float64) {
+		t.Helper()
+		r := findRow(t, rows, metric, unit, vs)
+		if !r.haveG || r.gogan != g || !r.haveP || r.peer != p {
+			t.Errorf("%s %s vs %s: gogan %v (%v), peer %v (%v); want %v and %v", metric, unit, vs, r.gogan, r.haveG, r.peer, r.haveP, g, p)
+		}
+	}
+	check("gan-train loop classic batch=64", "images/s", "its bare step", 380, 400)
+	check("gan-train command classic batch=64", "images/s", "torch/default", 400, 420)
+	check("gan-train command classic batch=64", "peak-MB", "torch/tuned", 210, 500)
+	check("gan-gen tar batch=1024", "images/s", "ort Run", 4500, 5000)
+	check("sgemm generic n=1024", "GFLOP/s", "gonum noasm", 7, 3.5)
+	if r := findRow(t, rows, "default G inference batch=1024", "GFLOP/s", ""); !r.haveG || r.gogan != 80 {
+		t.Errorf("default G inference GFLOP/s row = %+v, want 80", r)
+	}
+	if r := findRow(t, rows, "gan-gen png batch=4096", "peak-MB", ""); !r.haveG || r.gogan != 400 || !r.lowerBetter {
+		t.Errorf("gan-gen png batch=4096 peak-MB row = %+v, want 400, lower better", r)
+	}
+	for _, r := range rows {
+		if r.vs == "gonum noasm" && r.metric != "sgemm generic n=1024" {
+			t.Errorf("%s held against gonum noasm; only the generic path is pure Go", r.metric)
+		}
+		if strings.HasPrefix(r.metric, "Cmd") || strings.HasPrefix(r.metric, "TrainLoop") || strings.HasPrefix(r.metric, "GonumSgemmNoasm") {
+			t.Errorf("%s listed unpaired", r.metric)
+		}
+	}
+}
