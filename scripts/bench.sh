@@ -18,7 +18,8 @@
 #                     with both every config runs twice and the report takes
 #                     the faster (see scripts/peer_dcgan.py)
 #   ISOLATE           benchmarks run one per process, so a peak-RSS metric
-#                     belongs to that config alone, as on the peer side
+#                     belongs to that config alone, as on the peer side;
+#                     NAME@150x runs that one 150 iterations
 #                     (BenchmarkDCGANStep/batch=64 BenchmarkDCGANStep/batch=256
 #                      BenchmarkDCGANStep/64x64x3/batch=64 BenchmarkORTRun/batch=1024)
 #   CMDS              0 skips the commands as users run them  (1)
@@ -91,11 +92,15 @@ if [ -n "$ISOLATE" ]; then
 else
 	gotest -bench "$BENCH"
 fi
-for b in $ISOLATE; do
+for entry in $ISOLATE; do
+	b=${entry%@*}
 	# Honour BENCH: a run limited to, say, Sgemm skips the model benchmarks.
 	[[ "${b%%/*}" =~ $BENCH ]] || continue
 	top=${b%%/*} sub=${b#*/}
-	gotest -bench "^${top}\$/^${sub}\$"
+	# NAME@150x runs NAME for a fixed 150 iterations instead of BENCHTIME.
+	bt=$BENCHTIME
+	[ "$entry" = "$b" ] || bt=${entry#*@}
+	BENCHTIME=$bt gotest -bench "^${top}\$/^${sub}\$"
 done
 
 # gonum built with -tags noasm: the pure Go it runs without assembly, what
