@@ -18,7 +18,7 @@ export ONNXRUNTIME_LIB
 # Benchmarks: scripts/bench.sh runs the Go benchmarks and the PyTorch peer
 # on the same thread count and prints them side by side (scripts/benchreport).
 BENCH_PKGS ?= ./train/tensor/ ./train/ ./infer/ ./cmd/gan-gen/
-BENCH ?= ^(BenchmarkSgemm|BenchmarkGonumSgemm|BenchmarkDCGANStep|BenchmarkResNetStep|BenchmarkORTRun|BenchmarkORTRunDefault|BenchmarkGanGenEndToEnd)$$
+BENCH ?= ^(BenchmarkSgemm|BenchmarkGonumSgemm|BenchmarkDCGANStep|BenchmarkResNetStep|BenchmarkTrainLoop|BenchmarkORTRun|BenchmarkORTRunDefault|BenchmarkCmd)$$
 BENCHTIME ?= 2s
 BENCH_OUT ?= runs/bench
 

@@ -11,10 +11,11 @@
 #       the clock, as the peer's), peak-MB of the whole process
 #   peer quality recipe=classic           scripts/peer_dcgan.py --mode quality
 #       on the same MNIST, the same steps and clock, under each malloc
-#   BenchmarkCmdGanGen/format=F/batch=B   gan-gen -n $GEN_IMAGES --batch B with
+#   BenchmarkCmdGanGen/format=F/batch=B/n=N   gan-gen -n N --batch B with
 #       the built-in generator writing F (png: a folder of files, tar, npy):
 #       images/s of the whole command (start-up, model load and the first
-#       run's warm-up included, as users wait for them) and peak-MB
+#       run's warm-up included, as users wait for them) and peak-MB; N is
+#       $GEN_IMAGES, and five times that for one more tar run
 #   BenchmarkORTRunDefault/batch=1024     the bare Run, timed between the
 #       commands so that both sides see the same machine
 #
@@ -111,13 +112,17 @@ for round in $(seq "$CMD_COUNT"); do
 
 	# gan-gen with each output, and the folder of PNGs at batch 4096 for
 	# its memory.
-	for cfg in png/1024 tar/1024 npy/1024 png/4096; do
-		format=${cfg%/*} batch=${cfg#*/}
-		dest=$gendir/bench-$round-$format-$batch
+	# A tar of five times the images too: the two tar runs part the
+	# command's fixed cost (start-up, model load, the first run's warm-up)
+	# from its rate per image.
+	for cfg in png/1024/1 tar/1024/1 npy/1024/1 png/4096/1 tar/1024/5; do
+		IFS=/ read -r format batch times <<<"$cfg"
+		n=$((GEN_IMAGES * times))
+		dest=$gendir/bench-$round-$format-$batch-$n
 		[ "$format" = png ] || dest=$dest.$format
-		if timed bin/gan-gen -q -n "$GEN_IMAGES" --batch "$batch" --threads "$THREADS" --out "$dest" 2>"$work/gen.log"; then
-			ips=$(awk -v n="$GEN_IMAGES" -v s="$wall_s" 'BEGIN { printf "%.1f", n / s }')
-			echo "BenchmarkCmdGanGen/format=$format/batch=$batch 1 $(awk -v s="$wall_s" 'BEGIN { printf "%.0f", s * 1e9 }') ns/op $ips images/s $peak_mb peak-MB" |
+		if timed bin/gan-gen -q -n "$n" --batch "$batch" --threads "$THREADS" --out "$dest" 2>"$work/gen.log"; then
+			ips=$(awk -v n="$n" -v s="$wall_s" 'BEGIN { printf "%.1f", n / s }')
+			echo "BenchmarkCmdGanGen/format=$format/batch=$batch/n=$n 1 $(awk -v s="$wall_s" 'BEGIN { printf "%.0f", s * 1e9 }') ns/op $ips images/s $peak_mb peak-MB" |
 				tee -a "$OUT/go.txt"
 		else
 			echo "bench_cmd.sh: gan-gen --out $dest failed: $(tail -3 "$work/gen.log")" >&2

@@ -33,7 +33,7 @@ var (
 	reEndToEnd = regexp.MustCompile(`^BenchmarkGanGenEndToEnd/batch=(\d+)$`)
 	reLoop     = regexp.MustCompile(`^BenchmarkTrainLoop/(\w+)/loop$`)
 	reCmdTrain = regexp.MustCompile(`^BenchmarkCmdGanTrain/recipe=(\w+)$`)
-	reCmdGen   = regexp.MustCompile(`^BenchmarkCmdGanGen/format=(\w+)/batch=(\d+)$`)
+	reCmdGen   = regexp.MustCompile(`^BenchmarkCmdGanGen/format=(\w+)/batch=(\d+)/n=(\d+)$`)
 )
 
 // Configurations always listed, so a benchmark that did not run shows as "-"
@@ -233,6 +233,8 @@ func (res *results) commandRows(used map[string]bool) []row {
 		out = append(out, row{metric: metric, unit: "peak-MB", gogan: g, haveG: haveG, peer: v, haveP: haveP, vs: torchVs(malloc), lowerBetter: true})
 	}
 	bare, haveBare := res.bench["BenchmarkORTRunDefault/batch=1024"].median("images/s")
+	// tar runs at batch 1024: images -> median seconds, for the split below.
+	tarSecs := map[int]float64{}
 	for _, name := range res.order {
 		m := reCmdGen.FindStringSubmatch(name)
 		if m == nil {
@@ -240,17 +242,42 @@ func (res *results) commandRows(used map[string]bool) []row {
 		}
 		used[name] = true
 		b := res.bench[name]
-		metric := fmt.Sprintf("gan-gen %s batch=%s", m[1], m[2])
+		metric := fmt.Sprintf("gan-gen %s batch=%s n=%s", m[1], m[2], m[3])
 		g, haveG := b.median("images/s")
 		r := row{metric: metric, unit: "images/s", gogan: g, haveG: haveG}
 		if m[2] == "1024" {
 			r.peer, r.haveP, r.vs = bare, haveBare, "ort Run"
+			if ns, ok := b.median("ns/op"); ok && m[1] == "tar" {
+				n, _ := strconv.Atoi(m[3])
+				tarSecs[n] = ns / 1e9
+			}
 		}
 		out = append(out, r)
 		g, haveG = b.median("peak-MB")
 		out = append(out, row{metric: metric, unit: "peak-MB", gogan: g, haveG: haveG, lowerBetter: true})
 	}
+	// Two tar runs of different lengths part the command's time t = a +
+	// n/rate into its fixed cost a (start-up, model load, the first run's
+	// warm-up) and its rate per image, which faces the bare Run alone.
+	if ns := sortedInts(tarSecs); len(ns) >= 2 {
+		n1, n2 := ns[0], ns[len(ns)-1]
+		if dt := tarSecs[n2] - tarSecs[n1]; dt > 0 {
+			rate := float64(n2-n1) / dt
+			out = append(out,
+				row{metric: "gan-gen tar batch=1024 per image", unit: "images/s", gogan: rate, haveG: true, peer: bare, haveP: haveBare, vs: "ort Run"},
+				row{metric: "gan-gen tar batch=1024 fixed cost", unit: "s", gogan: tarSecs[n1] - float64(n1)/rate, haveG: true, lowerBetter: true})
+		}
+	}
 	return out
+}
+
+func sortedInts[V any](m map[int]V) []int {
+	ks := make([]int, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Ints(ks)
+	return ks
 }
 
 // resnetRows lists the residual model's training step (--model resnet,
