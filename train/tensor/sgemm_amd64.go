@@ -61,12 +61,12 @@ func microAVX2(kc int, a, b, c []float32, ldc int, beta float32, rows, cols int)
 func registerSgemmPaths() {
 	// SSE2 is part of amd64: every such CPU runs the SSE kernel, which
 	// is what one without AVX2 uses.
-	sgemmPaths = append(sgemmPaths, sgemmPath{"generic", genericKernel.sgemm}, sgemmPath{"sse", sseKernel.sgemm})
+	sgemmPaths = append(sgemmPaths, sgemmPath{"generic", genericKernel.sgemm, genericKernel}, sgemmPath{"sse", sseKernel.sgemm, sseKernel})
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		sgemmPaths = append(sgemmPaths, sgemmPath{"avx2", avx2Kernel.sgemm})
+		sgemmPaths = append(sgemmPaths, sgemmPath{"avx2", avx2Kernel.sgemm, avx2Kernel})
 	}
 	// HasAVX512F is only set when the OS saves the zmm and mask state.
 	if cpu.X86.HasAVX512F {
-		sgemmPaths = append(sgemmPaths, sgemmPath{"avx512", avx512Kernel.sgemm})
+		sgemmPaths = append(sgemmPaths, sgemmPath{"avx512", avx512Kernel.sgemm, avx512Kernel})
 	}
 }

@@ -29,8 +29,9 @@ type sgemmFunc = func(transA, transB bool, m, n, k int, alpha float32, a []float
 
 // sgemmPath is a named Sgemm implementation the CPU can run.
 type sgemmPath struct {
-	name string
-	fn   sgemmFunc
+	name   string
+	fn     sgemmFunc
+	kernel *gemmKernel // the blocked kernel behind fn; nil for the reference
 }
 
 // sgemmPaths lists the paths this CPU supports, slowest first; init fills it
@@ -90,13 +91,27 @@ func (g *gemmKernel) sgemm(transA, transB bool, m, n, k int, alpha float32, a []
 	}
 	if n >= m {
 		panels := (n + g.nr - 1) / g.nr
-		parallelFor(panels, minGemmWork/(m*k*g.nr)+1, func(lo, hi int) {
+		minPanels := minGemmWork/(m*k*g.nr) + 1
+		// Every thread's column share meets all of A once per nc block.
+		// When a share spans more than one block, A is packed here once
+		// for all of them (the same values, so the same sums) instead of
+		// once per block per thread.
+		var pre *[]float32
+		if perThread := n / max(1, min(Threads(), panels/minPanels)); perThread > g.nc && m*k <= maxPrepackA {
+			pre = g.prepackA(transA, m, k, alpha, a, lda)
+			defer packList.put(pre)
+		}
+		parallelFor(panels, minPanels, func(lo, hi int) {
 			j0, j1 := lo*g.nr, min(hi*g.nr, n)
 			off := j0
 			if transB {
 				off = j0 * ldb
 			}
-			g.blocked(transA, transB, m, j1-j0, k, alpha, a, lda, b[off:], ldb, beta, c[j0:], ldc)
+			var ap []float32
+			if pre != nil {
+				ap = *pre
+			}
+			g.blocked(transA, transB, m, j1-j0, k, alpha, a, lda, b[off:], ldb, beta, c[j0:], ldc, ap)
 		})
 		return
 	}
@@ -107,7 +122,7 @@ func (g *gemmKernel) sgemm(transA, transB bool, m, n, k int, alpha float32, a []
 		if transA {
 			off = i0
 		}
-		g.blocked(transA, transB, i1-i0, n, k, alpha, a[off:], lda, b, ldb, beta, c[i0*ldc:], ldc)
+		g.blocked(transA, transB, i1-i0, n, k, alpha, a[off:], lda, b, ldb, beta, c[i0*ldc:], ldc, nil)
 	})
 }
 
@@ -140,15 +155,38 @@ func getPack(n int) *[]float32 {
 	return &s
 }
 
+// maxPrepackA bounds the A (m*k floats) that sgemm packs whole up front:
+// 4 MB, past which the packed copy would no longer sit in the caches.
+const maxPrepackA = 1 << 20
+
+// prepackA packs all of alpha*op(A) (m,k) as blocked packs each (ic, pc)
+// block: the kc-wide block at pc starts at pc*roundUp(m, mr), and within
+// it the rows from ic on at ic*kc (packA's panel layout, for all rows).
+func (g *gemmKernel) prepackA(transA bool, m, k int, alpha float32, a []float32, lda int) *[]float32 {
+	mPad := roundUp(m, g.mr)
+	p := getPack(mPad * k)
+	for pc := 0; pc < k; pc += g.kc {
+		packA((*p)[pc*mPad:], g.mr, transA, a, lda, 0, pc, m, min(g.kc, k-pc), alpha)
+	}
+	return p
+}
+
 // blocked runs one thread's share with the GotoBLAS loop nest. The A panel
 // of the inner loop stays in L1 while the packed B block streams from L2.
-func (g *gemmKernel) blocked(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// pre, when not nil, is all of A from prepackA; else each block of A is
+// packed as it is needed.
+func (g *gemmKernel) blocked(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, pre []float32) {
 	kcMax := min(g.kc, k)
-	pa := getPack(roundUp(min(g.mc, m), g.mr) * kcMax)
+	var ap []float32
+	if pre == nil {
+		pa := getPack(roundUp(min(g.mc, m), g.mr) * kcMax)
+		defer packList.put(pa)
+		ap = *pa
+	}
 	pb := getPack(roundUp(min(g.nc, n), g.nr) * kcMax)
-	defer packList.put(pa)
 	defer packList.put(pb)
-	ap, bp := *pa, *pb
+	bp := *pb
+	mPad := roundUp(m, g.mr)
 	for jc := 0; jc < n; jc += g.nc {
 		nc := min(g.nc, n-jc)
 		for pc := 0; pc < k; pc += g.kc {
@@ -160,7 +198,11 @@ func (g *gemmKernel) blocked(transA, transB bool, m, n, k int, alpha float32, a 
 			}
 			for ic := 0; ic < m; ic += g.mc {
 				mc := min(g.mc, m-ic)
-				packA(ap, g.mr, transA, a, lda, ic, pc, mc, kc, alpha)
+				if pre != nil {
+					ap = pre[pc*mPad+ic*kc:]
+				} else {
+					packA(ap, g.mr, transA, a, lda, ic, pc, mc, kc, alpha)
+				}
 				for ir := 0; ir < mc; ir += g.mr {
 					rows := min(g.mr, mc-ir)
 					apan := ap[ir*kc:]
@@ -207,8 +249,21 @@ func packB(dst []float32, nr int, transB bool, b []float32, ldb, pc, jc, kc, nc 
 		full := nc / nr * nr
 		for p := 0; p < kc; p++ {
 			row := b[(pc+p)*ldb+jc:][:nc]
-			for j := 0; j < full; j += nr {
-				copy(dst[j*kc+p*nr:j*kc+p*nr+nr], row[j:j+nr])
+			// A fixed-size array copy compiles to a few vector moves where
+			// copy calls memmove, whose call costs as much as 64 bytes.
+			switch nr {
+			case 16:
+				for j := 0; j < full; j += 16 {
+					*(*[16]float32)(dst[j*kc+p*16:]) = *(*[16]float32)(row[j:])
+				}
+			case 8:
+				for j := 0; j < full; j += 8 {
+					*(*[8]float32)(dst[j*kc+p*8:]) = *(*[8]float32)(row[j:])
+				}
+			default:
+				for j := 0; j < full; j += nr {
+					copy(dst[j*kc+p*nr:j*kc+p*nr+nr], row[j:j+nr])
+				}
 			}
 			if full < nc {
 				d := dst[full*kc+p*nr : full*kc+p*nr+nr]

@@ -113,7 +113,7 @@ func gemm64(tc gemmCase, transA, transB bool, d gemmData) (want, scale []float64
 
 // allPaths is the reference followed by every fast path this CPU runs.
 func allPaths() []sgemmPath {
-	return append([]sgemmPath{{"ref", SgemmRef}}, sgemmPaths...)
+	return append([]sgemmPath{{name: "ref", fn: SgemmRef}}, sgemmPaths...)
 }
 
 func TestSgemmPaths(t *testing.T) {
@@ -181,6 +181,40 @@ func TestSgemmThreadsBitIdentical(t *testing.T) {
 						if math.Float32bits(c[i]) != math.Float32bits(first[i]) {
 							t.Fatalf("%s %v trans=%v: threads=%d differs from threads=1 at %d: %g vs %g",
 								p.name, s, tr, th, i, c[i], first[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// A packed once up front for every column block (prepackA) gives the very
+// sums of A packed block by block: shapes that span several kc, mc and nc
+// blocks, with and without transposes, against blocked packing as it goes.
+func TestSgemmPrepackBitIdentical(t *testing.T) {
+	defer SetThreads(Threads())
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, s := range [][3]int{{200, 1500, 300}, {7, 2100, 530}, {64, 3000, 48}} {
+		for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
+			tc := gemmCase{m: s[0], n: s[1], k: s[2], alpha: 0.75, beta: 0.5}
+			d := newGemmData(rng, tc, tr[0], tr[1])
+			for _, p := range sgemmPaths {
+				g := p.kernel
+				want := append([]float32(nil), d.c...)
+				g.blocked(tr[0], tr[1], tc.m, tc.n, tc.k, tc.alpha, d.a, d.lda, d.b, d.ldb, tc.beta, want, d.ldc, nil)
+				pre := g.prepackA(tr[0], tc.m, tc.k, tc.alpha, d.a, d.lda)
+				got := append([]float32(nil), d.c...)
+				g.blocked(tr[0], tr[1], tc.m, tc.n, tc.k, tc.alpha, d.a, d.lda, d.b, d.ldb, tc.beta, got, d.ldc, *pre)
+				packList.put(pre)
+				for _, th := range []int{1, 2} {
+					SetThreads(th) // through sgemm, which prepacks at these sizes
+					c := append([]float32(nil), d.c...)
+					p.fn(tr[0], tr[1], tc.m, tc.n, tc.k, tc.alpha, d.a, d.lda, d.b, d.ldb, tc.beta, c, d.ldc)
+					for i := range c {
+						if math.Float32bits(c[i]) != math.Float32bits(want[i]) || math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("%s %v trans=%v threads=%d: C[%d] prepacked %g, sgemm %g, packed per block %g",
+								p.name, s, tr, th, i, got[i], c[i], want[i])
 						}
 					}
 				}
