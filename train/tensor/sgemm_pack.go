@@ -249,16 +249,19 @@ func packB(dst []float32, nr int, transB bool, b []float32, ldb, pc, jc, kc, nc 
 		full := nc / nr * nr
 		for p := 0; p < kc; p++ {
 			row := b[(pc+p)*ldb+jc:][:nc]
-			// A fixed-size array copy compiles to a few vector moves where
-			// copy calls memmove, whose call costs as much as 64 bytes.
+			// A fixed-size array copy through a local compiles to a few
+			// vector moves, where copy (or a direct array assignment, which
+			// may overlap) calls memmove, whose call costs as much as 64 bytes.
 			switch nr {
 			case 16:
 				for j := 0; j < full; j += 16 {
-					*(*[16]float32)(dst[j*kc+p*16:]) = *(*[16]float32)(row[j:])
+					v := *(*[16]float32)(row[j:])
+					*(*[16]float32)(dst[j*kc+p*16:]) = v
 				}
 			case 8:
 				for j := 0; j < full; j += 8 {
-					*(*[8]float32)(dst[j*kc+p*8:]) = *(*[8]float32)(row[j:])
+					v := *(*[8]float32)(row[j:])
+					*(*[8]float32)(dst[j*kc+p*8:]) = v
 				}
 			default:
 				for j := 0; j < full; j += nr {
