@@ -20,6 +20,8 @@ type results struct {
 	date    string                // when bench.sh ran, from its "date:" line
 	goProcs int                   // GOMAXPROCS from the name suffix; 0 if absent
 	load    float64               // 1-minute load average before the run, from bench.sh; -1 if absent
+	// markdown asks write for README's Markdown table after the header.
+	markdown bool
 }
 
 type benchmark struct {

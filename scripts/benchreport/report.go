@@ -408,27 +408,13 @@ func (res *results) write(w io.Writer, cpuModel string, cpus int, simd []string)
 	}
 	fmt.Fprintln(w)
 
+	if res.markdown {
+		return res.writeMarkdown(w)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "metric\tunit\tgogan\tpeer\tratio\tvs\tbetter")
 	for _, r := range res.rows() {
-		g, p, ratio := "-", "-", "-"
-		if r.haveG {
-			g = fmtNum(r.gogan)
-		}
-		if r.haveP {
-			p = fmtNum(r.peer)
-		}
-		if r.haveG && r.haveP && r.peer != 0 {
-			ratio = fmtRatio(r.gogan/r.peer) + "x"
-		}
-		vs, better := r.vs, "higher"
-		if vs == "" {
-			vs = "-"
-		}
-		if r.lowerBetter {
-			better = "lower"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.metric, r.unit, g, p, ratio, vs, better)
+		fmt.Fprintln(tw, strings.Join(r.cells(), "\t"))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -443,6 +429,46 @@ func (res *results) write(w io.Writer, cpuModel string, cpus int, simd []string)
 		_, err = fmt.Fprintf(w, "peer peak-MB includes about %s MB that torch holds before the first step.\n", fmtNum(base))
 	}
 	return err
+}
+
+// cells are a row's columns as printed: metric, unit, gogan, peer, ratio,
+// vs, better.
+func (r row) cells() []string {
+	g, p, ratio := "-", "-", "-"
+	if r.haveG {
+		g = fmtNum(r.gogan)
+	}
+	if r.haveP {
+		p = fmtNum(r.peer)
+	}
+	if r.haveG && r.haveP && r.peer != 0 {
+		ratio = fmtRatio(r.gogan/r.peer) + "x"
+	}
+	vs, better := r.vs, "higher"
+	if vs == "" {
+		vs = "-"
+	}
+	if r.lowerBetter {
+		better = "lower"
+	}
+	return []string{r.metric, r.unit, g, p, ratio, vs, better}
+}
+
+// writeMarkdown prints the table as README's Markdown, the rows without a
+// value on either side left out.
+func (res *results) writeMarkdown(w io.Writer) error {
+	if _, err := fmt.Fprintln(w, "| metric | unit | gogan | peer | ratio | vs | better |\n|---|---|---:|---:|---:|---|---|"); err != nil {
+		return err
+	}
+	for _, r := range res.rows() {
+		if !r.haveG && !r.haveP {
+			continue
+		}
+		if _, err := fmt.Fprintf(w, "| %s |\n", strings.Join(r.cells(), " | ")); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // writeMallocs lists the peer configurations that ran under more than one

@@ -110,7 +110,7 @@ func TestRowsPairing(t *testing.T) {
 
 func TestWriteReport(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(&out, nil, []string{"testdata/bench.txt"}, "testdata/cpuinfo.txt"); err != nil {
+	if err := run(&out, nil, []string{"testdata/bench.txt"}, "testdata/cpuinfo.txt", false); err != nil {
 		t.Fatal(err)
 	}
 	got := out.String()
@@ -300,5 +300,37 @@ peer quality recipe=classic steps=250 images_per_s=300 steady_images_per_s=350 p
 		if strings.HasPrefix(r.metric, "Cmd") || strings.HasPrefix(r.metric, "TrainLoop") || strings.HasPrefix(r.metric, "GonumSgemmNoasm") {
 			t.Errorf("%s listed unpaired", r.metric)
 		}
+	}
+}
+
+// -md prints the same rows as a Markdown table, leaving out rows with no
+// value on either side.
+func TestWriteMarkdown(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(&out, nil, []string{"testdata/bench.txt"}, "testdata/cpuinfo.txt", true); err != nil {
+		t.Fatal(err)
+	}
+	s := out.String()
+	if !strings.Contains(s, "| metric | unit | gogan | peer | ratio | vs | better |\n|---|") {
+		t.Fatalf("no Markdown table header in:\n%s", s)
+	}
+	rows := 0
+	for _, line := range strings.Split(s, "\n") {
+		if !strings.HasPrefix(line, "| ") || strings.HasPrefix(line, "| metric") {
+			continue
+		}
+		rows++
+		if n := strings.Count(line, " | "); n != 6 {
+			t.Errorf("row %q has %d cell separators, want 6", line, n)
+		}
+		if c := strings.Split(line, " | "); c[2] == "-" && c[3] == "-" {
+			t.Errorf("row %q has no value on either side", line)
+		}
+	}
+	if rows == 0 {
+		t.Fatalf("no table rows in:\n%s", s)
+	}
+	if !strings.Contains(s, "cpu: ") {
+		t.Errorf("the header (cpu, date) is missing:\n%s", s)
 	}
 }
