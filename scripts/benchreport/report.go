@@ -261,7 +261,9 @@ func (res *results) commandRows(used map[string]bool) []row {
 	// warm-up) and its rate per image, which faces the bare Run alone.
 	if ns := sortedInts(tarSecs); len(ns) >= 2 {
 		n1, n2 := ns[0], ns[len(ns)-1]
-		if dt := tarSecs[n2] - tarSecs[n1]; dt > 0 {
+		// A long run slower per image than the short one (a machine whose
+		// speed drifted under sustained load) leaves no fixed cost to part.
+		if dt := tarSecs[n2] - tarSecs[n1]; dt > 0 && tarSecs[n1]-float64(n1)*dt/float64(n2-n1) >= 0 {
 			rate := float64(n2-n1) / dt
 			out = append(out,
 				row{metric: "gan-gen tar batch=1024 per image", unit: "images/s", gogan: rate, haveG: true, peer: bare, haveP: haveBare, vs: "ort Run"},

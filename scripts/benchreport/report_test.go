@@ -334,3 +334,18 @@ func TestWriteMarkdown(t *testing.T) {
 		t.Errorf("the header (cpu, date) is missing:\n%s", s)
 	}
 }
+
+// A long tar run slower per image than the short one gives a negative fixed
+// cost: no split is printed rather than a nonsense one.
+func TestCommandRowsNoNegativeSplit(t *testing.T) {
+	res := readString(t, `
+BenchmarkORTRunDefault/batch=1024-2  10  1 ns/op  5000 images/s
+BenchmarkCmdGanGen/format=tar/batch=1024/n=20000 1 4000000000 ns/op 5000 images/s 160 peak-MB
+BenchmarkCmdGanGen/format=tar/batch=1024/n=100000 1 22000000000 ns/op 4545 images/s 160 peak-MB
+`)
+	for _, r := range res.rows() {
+		if strings.HasPrefix(r.metric, "gan-gen tar batch=1024 per image") || strings.HasPrefix(r.metric, "gan-gen tar batch=1024 fixed") {
+			t.Errorf("split row %q printed for a long run slower per image", r.metric)
+		}
+	}
+}
