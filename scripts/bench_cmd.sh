@@ -21,7 +21,8 @@
 #
 # Each is run $CMD_COUNT times, interleaved; the report takes the medians.
 # Knobs: THREADS, OUT, PEER, PEER_PYTHON, PEER_MALLOC (as bench.sh), and
-#   CMD_COUNT (3), TRAIN_STEPS (250), GEN_IMAGES (20480),
+#   CMD_COUNT (3), TRAIN_STEPS (250), GEN_IMAGES (20480), BIN (bin: where
+#   gan-train and gan-gen are),
 #   GEN_DIR  folder the gan-gen outputs go to (default a new one under
 #            ${TMPDIR:-/tmp}); it should be on the disk users write to.
 set -uo pipefail
@@ -36,6 +37,7 @@ PEER_MALLOC=${PEER_MALLOC:-both}
 CMD_COUNT=${CMD_COUNT:-3}
 TRAIN_STEPS=${TRAIN_STEPS:-250}
 GEN_IMAGES=${GEN_IMAGES:-20480}
+BIN=${BIN:-bin}
 status=0
 
 for v in CMD_COUNT TRAIN_STEPS GEN_IMAGES THREADS; do
@@ -48,7 +50,7 @@ if [ "$TRAIN_STEPS" -le 100 ]; then
 	echo "bench_cmd.sh: TRAIN_STEPS=$TRAIN_STEPS: want more than 100 (the clock starts at step 80)" >&2
 	exit 2
 fi
-for b in bin/gan-train bin/gan-gen; do
+for b in "$BIN/gan-train" "$BIN/gan-gen"; do
 	if [ ! -x "$b" ]; then
 		echo "bench_cmd.sh: $b is missing; run 'make build' first" >&2
 		exit 2
@@ -94,7 +96,7 @@ echo "== commands: gan-train $TRAIN_STEPS steps, gan-gen $GEN_IMAGES images, $CM
 for round in $(seq "$CMD_COUNT"); do
 	# gan-train as users run it (the classic recipe, batch 64).
 	run=$work/train-$round
-	if timed bin/gan-train --recipe classic --steps "$TRAIN_STEPS" --threads "$THREADS" --seed "$round" \
+	if timed "$BIN/gan-train" --recipe classic --steps "$TRAIN_STEPS" --threads "$THREADS" --seed "$round" \
 		--out "$run" --quiet >"$work/train.log" 2>&1; then
 		ips=$(steady_rate "$run/metrics.csv")
 		echo "BenchmarkCmdGanTrain/recipe=classic 1 $(awk -v s="$wall_s" 'BEGIN { printf "%.0f", s * 1e9 }') ns/op ${ips:-0} images/s $peak_mb peak-MB" |
@@ -120,7 +122,7 @@ for round in $(seq "$CMD_COUNT"); do
 		n=$((GEN_IMAGES * times))
 		dest=$gendir/bench-$round-$format-$batch-$n
 		[ "$format" = png ] || dest=$dest.$format
-		if timed bin/gan-gen -q -n "$n" --batch "$batch" --threads "$THREADS" --out "$dest" 2>"$work/gen.log"; then
+		if timed "$BIN/gan-gen" -q -n "$n" --batch "$batch" --threads "$THREADS" --out "$dest" 2>"$work/gen.log"; then
 			ips=$(awk -v n="$n" -v s="$wall_s" 'BEGIN { printf "%.1f", n / s }')
 			echo "BenchmarkCmdGanGen/format=$format/batch=$batch/n=$n 1 $(awk -v s="$wall_s" 'BEGIN { printf "%.0f", s * 1e9 }') ns/op $ips images/s $peak_mb peak-MB" |
 				tee -a "$OUT/go.txt"

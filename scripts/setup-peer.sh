@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make setup-peer: what the PyTorch peer benchmarks need (used by make bench).
 # Debian's torch runs on /usr/bin/python3; libopenblas0-openmp gives it a
-# multithreaded BLAS, so the comparison is against a fair CPU baseline.
+# multithreaded BLAS, so the comparison is against a fair CPU baseline; GNU
+# time (/usr/bin/time) measures the peak memory of the commands make bench times.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -9,7 +10,7 @@ cd "$ROOT"
 # shellcheck source=scripts/apt.sh
 source scripts/apt.sh
 
-PEER_PACKAGES=(python3-torch python3-torchvision libopenblas0-openmp)
+PEER_PACKAGES=(python3-torch python3-torchvision libopenblas0-openmp time)
 
 mapfile -t missing < <(deb_missing "${PEER_PACKAGES[@]}")
 if [[ ${#missing[@]} -eq 0 ]]; then
