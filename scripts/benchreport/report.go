@@ -360,6 +360,9 @@ func (res *results) write(w io.Writer, cpuModel string, cpus int, simd []string)
 	if res.goCPU != "" && res.goCPU != cpuModel {
 		cpu += " (go test: " + res.goCPU + ")"
 	}
+	if res.markdown {
+		fmt.Fprintln(w, "```text") // the header lines as they are
+	}
 	fmt.Fprintf(w, "cpu:      %s, %d logical CPUs, %s\n", cpu, cpus, strings.Join(simd, " "))
 	if res.date != "" {
 		fmt.Fprintf(w, "date:     %s\n", res.date)
@@ -407,6 +410,9 @@ func (res *results) write(w io.Writer, cpuModel string, cpus int, simd []string)
 	}
 	for _, s := range warnings {
 		fmt.Fprintf(w, "WARNING:  %s\n", s)
+	}
+	if res.markdown {
+		fmt.Fprintln(w, "```")
 	}
 	fmt.Fprintln(w)
 
