@@ -30,6 +30,7 @@ type Adam struct {
 
 	params []Param
 	slots  []adamSlot
+	jobs   []adamJob // Step's list, kept to reuse its memory
 }
 
 type adamSlot struct {
@@ -83,9 +84,21 @@ func (o *Adam) coef(step int64) adamCoef {
 	}
 }
 
-// Step applies one update to every parameter that has a gradient.
+// adamJob is one parameter's update in a step: its values, gradient,
+// moments and coefficients.
+type adamJob struct {
+	p, g, m, v []float32
+	c          adamCoef
+}
+
+// Step applies one update to every parameter that has a gradient. The
+// updates are elementwise, so all parameters' elements are split over the
+// threads as one range: a model's many small tensors (biases, BatchNorm)
+// then share the cores instead of running one after another.
 func (o *Adam) Step() {
 	tensor.NoGrad(func() {
+		jobs := o.jobs[:0]
+		total := 0
 		for i, p := range o.params {
 			g := p.T.Grad
 			if g == nil {
@@ -96,11 +109,26 @@ func (o *Adam) Step() {
 			}
 			s := &o.slots[i]
 			s.step++
-			c := o.coef(s.step)
-			adamSplit(len(p.T.Data), func(lo, hi int) {
-				adamUpdate(p.T.Data[lo:hi], g.Data[lo:hi], s.m[lo:hi], s.v[lo:hi], &c)
-			})
+			jobs = append(jobs, adamJob{p: p.T.Data, g: g.Data, m: s.m, v: s.v, c: o.coef(s.step)})
+			total += len(p.T.Data)
 		}
+		o.jobs = jobs
+		adamSplit(total, func(lo, hi int) {
+			// Elements [lo,hi) of the parameters laid end to end.
+			base := 0
+			for j := range jobs {
+				b := &jobs[j]
+				n := len(b.p)
+				if a, e := max(lo-base, 0), min(hi-base, n); a < e {
+					adamUpdate(b.p[a:e], b.g[a:e], b.m[a:e], b.v[a:e], &b.c)
+				}
+				base += n
+				if base >= hi {
+					break
+				}
+			}
+		})
+		clear(o.jobs) // drop the references to this step's gradients
 	})
 }
 

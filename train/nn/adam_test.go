@@ -320,6 +320,63 @@ func TestAdamThreadsIdentical(t *testing.T) {
 	}
 }
 
+// The update splits all parameters' elements over the threads as one range:
+// chunk edges fall inside parameters, small ones share a chunk, and each
+// keeps its own step count (a parameter without a gradient skips a step).
+// Every bit must match Adam computed element by element here, with the
+// float32 roundings of adamUpdate (whose formula TestAdamMatchesPyTorch
+// holds against PyTorch).
+func TestAdamManyParamsIdentical(t *testing.T) {
+	defer tensor.SetThreads(tensor.Threads())
+	const lr, b1, b2, eps, wd = 1e-3, 0.5, 0.999, 1e-8, 0.01
+	sizes := []int{5, 70001, 1, 33000, 64, 40000, 3}
+	for _, threads := range []int{1, 2, 3} {
+		tensor.SetThreads(threads)
+		rng := rand.New(rand.NewPCG(43, 2))
+		var ps []nn.Param
+		want := make([][]float32, len(sizes))
+		m, v := make([][]float32, len(sizes)), make([][]float32, len(sizes))
+		steps := make([]int, len(sizes))
+		for i, n := range sizes {
+			p := tensor.Randn(rng, 0, 1, n).SetRequiresGrad(true)
+			ps = append(ps, nn.Param{Name: string(rune('a' + i)), T: p})
+			want[i] = append([]float32(nil), p.Data...)
+			m[i], v[i] = make([]float32, n), make([]float32, n)
+		}
+		opt := nn.NewAdam(ps, lr, b1, b2, eps, wd)
+		for step := range 4 {
+			for i, p := range ps {
+				p.T.Grad = tensor.Randn(rng, 0, 1, sizes[i])
+				if (i+step)%3 == 0 {
+					p.T.Grad = nil
+					continue
+				}
+				steps[i]++
+				tt := float64(steps[i])
+				negStep := float32(-(lr / (1 - math.Pow(b1, tt))))
+				bc2Sqrt := float32(math.Sqrt(1 - math.Pow(b2, tt)))
+				for j, g := range p.T.Grad.Data {
+					x := want[i][j]
+					g = g + float32(float32(wd)*x)
+					mi := float32(float32(b1)*m[i][j]) + float32(float32(1-b1)*g)
+					vi := float32(float32(b2)*v[i][j]) + float32(float32(float32(1-b2)*g)*g)
+					denom := float32(float32(math.Sqrt(float64(vi)))/bc2Sqrt) + float32(eps)
+					want[i][j] = x + float32(float32(negStep*mi)/denom)
+					m[i][j], v[i][j] = mi, vi
+				}
+			}
+			opt.Step()
+			for i, p := range ps {
+				for j, got := range p.T.Data {
+					if math.Float32bits(got) != math.Float32bits(want[i][j]) {
+						t.Fatalf("threads %d, step %d: param %d [%d] = %v, want %v", threads, step, i, j, got, want[i][j])
+					}
+				}
+			}
+		}
+	}
+}
+
 // FuzzReadAdamState: arbitrary input gives a state or an nn: error, never a
 // panic.
 func FuzzReadAdamState(f *testing.F) {
