@@ -26,17 +26,36 @@ func NewArena() *Arena { return &Arena{free: map[int][][]float32{}} }
 
 func (a *Arena) get(n int) []float32 {
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	var b []float32
+	reused := false
 	if l := a.free[n]; len(l) > 0 {
 		b = l[len(l)-1]
 		a.free[n] = l[:len(l)-1]
-		clear(b)
+		reused = true
 	} else {
 		b = make([]float32, n)
 	}
 	a.used = append(a.used, b)
+	a.mu.Unlock()
+	if reused {
+		// The buffer is the caller's now: clear it outside the lock, and
+		// a large one on every thread (a step clears tens of megabytes).
+		clearFloats(b)
+	}
 	return b
+}
+
+// parallelClearMin is the buffer length from which clearFloats splits the
+// work over the threads.
+const parallelClearMin = 1 << 17
+
+// clearFloats sets b to zeros.
+func clearFloats(b []float32) {
+	if len(b) < parallelClearMin {
+		clear(b)
+		return
+	}
+	parallelFor(len(b), parallelClearMin/2, func(lo, hi int) { clear(b[lo:hi]) })
 }
 
 // Reset returns every buffer handed out since the last Reset to the arena.

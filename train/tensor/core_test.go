@@ -317,23 +317,28 @@ func TestShapePanics(t *testing.T) {
 // An arena hands the same buffers out again after Reset, zeroed, and
 // tensors made outside UseArena are untouched by it.
 func TestArenaRecycles(t *testing.T) {
-	a := T.NewArena()
-	outside := T.Full(3, 1024)
-	var first *T.Tensor
-	T.UseArena(a, func() { first = T.Full(7, 1024) })
-	a.Reset()
-	var second *T.Tensor
-	T.UseArena(a, func() { second = T.Zeros(1024) })
-	if &first.Data[0] != &second.Data[0] {
-		t.Error("the arena did not reuse the buffer after Reset")
-	}
-	for _, v := range second.Data {
-		if v != 0 {
-			t.Fatal("a recycled buffer was not zeroed")
+	defer T.SetThreads(T.Threads())
+	T.SetThreads(3)
+	// A small buffer, and one large enough to be cleared on every thread.
+	for _, n := range []int{1024, 1<<18 + 3} {
+		a := T.NewArena()
+		outside := T.Full(3, n)
+		var first *T.Tensor
+		T.UseArena(a, func() { first = T.Full(7, n) })
+		a.Reset()
+		var second *T.Tensor
+		T.UseArena(a, func() { second = T.Zeros(n) })
+		if &first.Data[0] != &second.Data[0] {
+			t.Errorf("n=%d: the arena did not reuse the buffer after Reset", n)
 		}
-	}
-	if outside.Data[0] != 3 {
-		t.Error("a heap tensor changed")
+		for i, v := range second.Data {
+			if v != 0 {
+				t.Fatalf("n=%d: a recycled buffer was not zeroed at %d", n, i)
+			}
+		}
+		if outside.Data[0] != 3 || outside.Data[n-1] != 3 {
+			t.Errorf("n=%d: a heap tensor changed", n)
+		}
 	}
 }
 
