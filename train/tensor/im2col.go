@@ -258,11 +258,72 @@ func im2colBlock(cols []float32, ld int, x []float32, g *convGeom, n0, c0, c1, i
 // onto dx (N,C,H,W). pt is newPixelTable(g, ld).
 func col2imBlock(dx, cols []float32, ld int, g *convGeom, n0, c0, c1, i0, i1 int, pt pixelTable) {
 	l, hw := g.l(), g.h*g.w
+	fast := isS2K4(g)
 	for ch := c0; ch < c1; ch++ {
 		rows := cols[ch*g.kh*g.kw*ld:]
 		for i := i0; i < i1; i++ {
-			sumPixels(dx[((n0+i)*g.c+ch)*hw:][:hw], rows[i*l:], pt)
+			if fast {
+				col2imS2K4(dx[((n0+i)*g.c+ch)*hw:][:hw], rows[i*l:], ld, g)
+			} else {
+				sumPixels(dx[((n0+i)*g.c+ch)*hw:][:hw], rows[i*l:], pt)
+			}
 		}
+	}
+}
+
+// isS2K4 reports whether g is a 4x4 convolution of stride 2 and padding 1
+// whose input is exactly twice its output each way (every DCGAN layer but
+// the first and last): col2imS2K4 sums its planes.
+func isS2K4(g *convGeom) bool {
+	return g.kh == 4 && g.kw == 4 && g.stride == 2 && g.pad == 1 &&
+		g.h == 2*g.oh && g.w == 2*g.ow && g.oh >= 2 && g.ow >= 2
+}
+
+// col2imS2K4 is sumPixels for a geometry isS2K4 accepts. A pixel's taps
+// come from the two kernel rows and two kernel columns its parity picks
+// (one at the borders), each reading one output row, so an input row is
+// summed from eight contiguous tap rows with no table; the terms are added
+// in tap order, as sumPixels adds them, so the sums are the same bit for
+// bit. src holds tap t's columns at src[t*ld:], as the pixel table reads.
+func col2imS2K4(dst, src []float32, ld int, g *convGeom) {
+	oh, ow, w := g.oh, g.ow, g.w
+	// tap is kernel position (ki,kj)'s values along output row oy.
+	tap := func(ki, kj, oy int) []float32 {
+		o := (ki*4+kj)*ld + oy*ow
+		return src[o : o+ow : o+ow]
+	}
+	for iy := 0; iy < g.h; iy++ {
+		// Input row iy = 2*oy - 1 + ki: kernel rows kA < kB (in tap
+		// order) reading output rows yA and yB; one of them at a border.
+		r := iy / 2
+		kA, yA, kB, yB, two := 1, r, 3, r-1, r >= 1 // iy even
+		if iy%2 == 1 {
+			kA, yA, kB, yB, two = 0, r+1, 2, r, r+1 < oh
+			if !two {
+				kA, yA = 2, r
+			}
+		}
+		d := dst[iy*w : iy*w+w : iy*w+w]
+		a0, a1, a2, a3 := tap(kA, 0, yA), tap(kA, 1, yA), tap(kA, 2, yA), tap(kA, 3, yA)
+		if !two {
+			d[0] = d[0] + a1[0]
+			for c := 1; c < ow; c++ {
+				d[2*c-1] = d[2*c-1] + a0[c] + a2[c-1]
+				d[2*c] = d[2*c] + a1[c] + a3[c-1]
+			}
+			d[w-1] = d[w-1] + a2[ow-1]
+			continue
+		}
+		b0, b1, b2, b3 := tap(kB, 0, yB), tap(kB, 1, yB), tap(kB, 2, yB), tap(kB, 3, yB)
+		// Even columns 2c take kernel columns 1 (at c) and 3 (at c-1), odd
+		// columns 2c-1 take 0 (at c) and 2 (at c-1); column 0 has no
+		// column 3 tap and column w-1 no column 0 tap.
+		d[0] = d[0] + a1[0] + b1[0]
+		for c := 1; c < ow; c++ {
+			d[2*c-1] = d[2*c-1] + a0[c] + a2[c-1] + b0[c] + b2[c-1]
+			d[2*c] = d[2*c] + a1[c] + a3[c-1] + b1[c] + b3[c-1]
+		}
+		d[w-1] = d[w-1] + a2[ow-1] + b2[ow-1]
 	}
 }
 
