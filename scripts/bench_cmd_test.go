@@ -34,6 +34,18 @@ func TestBenchCmd(t *testing.T) {
 	_, _, err = infer.RuntimeVersion("")
 	testenv.Runtime(t, err)
 
+	// A bad knob is named, with exit 2, before anything runs.
+	for _, bad := range []string{"TRAIN_STEPS=50", "GEN_IMAGES=lots", "CMD_COUNT=0"} {
+		cmd := exec.Command("bash", "scripts/bench_cmd.sh")
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), bad, "OUT="+t.TempDir())
+		b, err := cmd.CombinedOutput()
+		name, _, _ := strings.Cut(bad, "=")
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(string(b), name) {
+			t.Errorf("bench_cmd.sh with %s: %v, output %q; want exit 2 naming %s", bad, err, b, name)
+		}
+	}
+
 	bin, out := t.TempDir(), t.TempDir()
 	build := exec.Command("go", "build", "-o", bin, "./cmd/gan-train", "./cmd/gan-gen")
 	build.Dir = root

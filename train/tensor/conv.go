@@ -253,7 +253,7 @@ func runConv(g *convGeom, r convRun) {
 			// cols is free again: x's columns were used above or kept.
 			dc := cols[:ckk*ld]
 			Sgemm(true, false, ckk, ld, f, 1, r.w, ckk, gyc, ld, 0, dc, ld)
-			if len(pt.start) == 0 || m != nb {
+			if !isS2K4(g) && (len(pt.start) == 0 || m != nb) {
 				pt = newPixelTable(g, ld)
 			}
 			col2imChunk(r.dx, dc, g, n0, m, pt)
@@ -274,7 +274,7 @@ func runConvImages(g *convGeom, r convRun) {
 	ckk, l, f := g.ckk(), g.l(), g.f
 	idx := colTable(g)
 	var pt pixelTable
-	if r.dx != nil {
+	if r.dx != nil && !isS2K4(g) {
 		pt = newPixelTable(g, l)
 	}
 	parts := min(Threads(), g.n)

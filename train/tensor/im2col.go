@@ -207,17 +207,9 @@ func newPixelTable(g *convGeom, ld int) pixelTable {
 func sumPixels(dst, src []float32, pt pixelTable) {
 	start, tab := pt.start[:len(dst)+1], pt.tab
 	for q := range dst {
-		lo, hi := start[q], start[q+1]
 		s := dst[q]
-		if hi-lo == 4 {
-			// The common case of a stride-2 4x4 kernel's interior pixel,
-			// unrolled; the same sums in the same order as the loop.
-			t := tab[lo : lo+4 : lo+4]
-			s = s + src[t[0]] + src[t[1]] + src[t[2]] + src[t[3]]
-		} else {
-			for _, o := range tab[lo:hi] {
-				s += src[o]
-			}
+		for _, o := range tab[start[q]:start[q+1]] {
+			s += src[o]
 		}
 		dst[q] = s
 	}
@@ -255,7 +247,8 @@ func im2colBlock(cols []float32, ld int, x []float32, g *convGeom, n0, c0, c1, i
 }
 
 // col2imBlock adds the columns im2colBlock would write for the same block
-// onto dx (N,C,H,W). pt is newPixelTable(g, ld).
+// onto dx (N,C,H,W). pt is newPixelTable(g, ld), unused (and may be empty)
+// when isS2K4(g).
 func col2imBlock(dx, cols []float32, ld int, g *convGeom, n0, c0, c1, i0, i1 int, pt pixelTable) {
 	l, hw := g.l(), g.h*g.w
 	fast := isS2K4(g)
@@ -272,8 +265,9 @@ func col2imBlock(dx, cols []float32, ld int, g *convGeom, n0, c0, c1, i0, i1 int
 }
 
 // isS2K4 reports whether g is a 4x4 convolution of stride 2 and padding 1
-// whose input is exactly twice its output each way (every DCGAN layer but
-// the first and last): col2imS2K4 sums its planes.
+// whose input is exactly twice its output each way (every stride-2 layer
+// of the DCGANs, G's transposed ones included): col2imS2K4 sums its planes,
+// and no pixel table is needed.
 func isS2K4(g *convGeom) bool {
 	return g.kh == 4 && g.kw == 4 && g.stride == 2 && g.pad == 1 &&
 		g.h == 2*g.oh && g.w == 2*g.ow && g.oh >= 2 && g.ow >= 2
@@ -351,8 +345,9 @@ func im2colChunk(cols, x []float32, g *convGeom, n0, m int, idx []int32) {
 }
 
 // col2imChunk adds cols (C*kH*kW, m*OH*OW) onto images [n0,n0+m) of dx
-// (N,C,H,W); pt is newPixelTable(g, m*OH*OW). Each (image, channel) plane
-// has one writer, so the parallel split does not change the sums.
+// (N,C,H,W); pt is newPixelTable(g, m*OH*OW), empty when isS2K4(g). Each
+// (image, channel) plane has one writer, so the parallel split does not
+// change the sums.
 func col2imChunk(dx, cols []float32, g *convGeom, n0, m int, pt pixelTable) {
 	nb := chunkBlocks(g, m)
 	parallelFor(g.c*nb, minItems((m+nb-1)/nb*g.kh*g.kw*g.l()), func(lo, hi int) {
